@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Child processes on the loop. A run owns a uv_process_t, the output pipe,
+ * the fd 3 pipe, the stdin pipe and one timer, all embedded; it is freed from
+ * the last close callback, after the user's callback.
+ */
+#include "exec.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "child.h"
+#include "log.h"
+#include "mem.h"
+#include "outcap.h"
+
+struct oa_exec {
+    uv_loop_t *loop;
+    uv_process_t proc;
+    uv_pipe_t out;
+    uv_pipe_t res;
+    uv_pipe_t in;
+    uv_timer_t timer;
+    uv_write_t write_req;
+    unsigned open_handles;
+    bool proc_inited; /* uv_spawn was called (it initialises the handle even when it fails) */
+    bool res_open;    /* the fd 3 pipe is open and read */
+    bool exited, timed_out, grace_over, killed, finishing;
+    int pgid;
+    uint64_t start_ns;
+    struct oa_outcap cap;
+    struct oa_buf result;
+    bool result_too_big;
+    char *input;
+    uint64_t kill_grace_ms;
+    struct oa_exec_outcome outcome;
+    oa_exec_cb cb;
+    void *ud;
+    char scratch[65536];
+};
+
+void oa_exec_outcome_free(struct oa_exec_outcome *out)
+{
+    if (!out)
+        return;
+    oa_free(out->output);
+    oa_free(out->result);
+    oa_free(out);
+}
+
+int oa_exec_pid(const struct oa_exec *x)
+{
+    return x->pgid;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    struct oa_exec *x = h->data;
+    struct oa_exec_outcome *out;
+
+    /* The stdin pipe may close long before the rest. */
+    if (--x->open_handles > 0 || !x->finishing)
+        return;
+    out = oa_malloc(sizeof(*out));
+    if (out) {
+        *out = x->outcome;
+        out->output = oa_outcap_finish(&x->cap, &out->output_len);
+        if (!out->output) {
+            out->output = oa_strdup("");
+            out->output_len = 0;
+        }
+        if (x->result.len > 0 || x->result_too_big)
+            out->result = oa_buf_steal(&x->result, &out->result_len);
+        out->result_too_big = x->result_too_big;
+    }
+    /* Out of memory here leaves the caller without an outcome; it is told
+     * by a NULL, and the state fails. */
+    x->cb(out, x->ud);
+    oa_outcap_done(&x->cap);
+    oa_buf_done(&x->result);
+    oa_free(x->input);
+    oa_free(x);
+}
+
+static void close_handle(struct oa_exec *x, uv_handle_t *h)
+{
+    if (!uv_is_closing(h)) {
+        x->open_handles++;
+        uv_close(h, on_closed);
+    }
+}
+
+static void feed(struct oa_exec *x, uv_stream_t *s, const char *p, size_t n)
+{
+    if (s == (uv_stream_t *)&x->out) {
+        oa_outcap_feed(&x->cap, p, n);
+    } else if (!x->result_too_big && oa_buf_append(&x->result, p, n) < 0) {
+        x->result_too_big = true;
+    }
+}
+
+/* Reads what the pipe already holds, without waiting for more: the child
+ * has exited, and anything written later comes from processes it left. */
+static void drain(struct oa_exec *x, uv_pipe_t *p)
+{
+    uv_os_fd_t fd;
+
+    if (uv_is_closing((uv_handle_t *)p) || uv_fileno((uv_handle_t *)p, &fd) < 0)
+        return;
+    uv_read_stop((uv_stream_t *)p);
+    for (;;) {
+        ssize_t n = read(fd, x->scratch, sizeof(x->scratch));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        feed(x, (uv_stream_t *)p, x->scratch, (size_t)n);
+    }
+}
+
+static void finish(struct oa_exec *x)
+{
+    if (x->finishing)
+        return;
+    x->finishing = true;
+    x->outcome.duration_ms = (uv_hrtime() - x->start_ns) / 1000000;
+    x->outcome.timed_out = x->timed_out;
+    x->outcome.killed = x->killed;
+    if (x->outcome.spawn_error == 0) {
+        drain(x, &x->out);
+        if (x->res_open)
+            drain(x, &x->res);
+    }
+    if (x->proc_inited)
+        close_handle(x, (uv_handle_t *)&x->proc);
+    close_handle(x, (uv_handle_t *)&x->out);
+    close_handle(x, (uv_handle_t *)&x->res);
+    close_handle(x, (uv_handle_t *)&x->in);
+    close_handle(x, (uv_handle_t *)&x->timer);
+}
+
+static bool group_alive(int pgid)
+{
+    return kill(-pgid, 0) == 0;
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+    struct oa_exec *x = p->data;
+
+    x->exited = true;
+    x->outcome.exit_status = status;
+    x->outcome.term_signal = sig;
+    oa_debug("exec: pid %d exited (status %lld, signal %d)", x->pgid, (long long)status, sig);
+    /* After a timeout, members of the group that ignore SIGTERM get SIGKILL
+     * when the grace period ends; report only then. */
+    if (x->timed_out && !x->grace_over && group_alive(x->pgid))
+        return;
+    finish(x);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct oa_exec *x = t->data;
+
+    if (!x->timed_out) {
+        x->timed_out = true;
+        oa_debug("exec: pid %d timed out, SIGTERM to its group", x->pgid);
+        (void)kill(-x->pgid, SIGTERM);
+        uv_timer_start(&x->timer, on_timer, x->kill_grace_ms, 0);
+        return;
+    }
+    x->grace_over = true;
+    oa_debug("exec: group %d still alive after the grace period, SIGKILL", x->pgid);
+    (void)kill(-x->pgid, SIGKILL);
+    if (x->exited)
+        finish(x);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct oa_exec *x = h->data;
+    *buf = uv_buf_init(x->scratch, sizeof(x->scratch));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct oa_exec *x = s->data;
+
+    if (n > 0)
+        feed(x, s, buf->base, (size_t)n);
+    else if (n < 0)
+        uv_read_stop(s);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct oa_exec *x = req->data;
+
+    /* A child that exits without reading its input gets EPIPE here; its exit
+     * status tells what happened. */
+    if (status < 0 && status != UV_ECANCELED)
+        oa_debug("exec: writing the input of pid %d: %s", x->pgid, uv_strerror(status));
+    close_handle(x, (uv_handle_t *)&x->in);
+}
+
+/* Opens the parent's end of a pipe whose other end the child inherits. */
+static int open_pipe(struct oa_exec *x, uv_pipe_t *p, uv_file fds[2])
+{
+    int r = uv_pipe(fds, 0, 0);
+
+    if (r < 0)
+        return r;
+    r = uv_pipe_open(p, fds[0]);
+    if (r < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        fds[0] = fds[1] = -1;
+    }
+    return r;
+}
+
+static int spawn(struct oa_exec *x, const struct oa_exec_spec *spec)
+{
+    uv_process_options_t o = {0};
+    uv_stdio_container_t stdio[4];
+    uv_file out_fds[2] = {-1, -1}, res_fds[2] = {-1, -1};
+    int r;
+
+    if ((r = open_pipe(x, &x->out, out_fds)) < 0)
+        return r;
+    if (spec->result_fd) {
+        if ((r = open_pipe(x, &x->res, res_fds)) < 0)
+            goto done;
+        x->res_open = true;
+    }
+    stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+    stdio[0].data.stream = (uv_stream_t *)&x->in;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = out_fds[1];
+    stdio[2] = stdio[1];
+    stdio[3].flags = UV_INHERIT_FD;
+    stdio[3].data.fd = res_fds[1];
+    o.file = spec->file;
+    o.args = spec->argv;
+    o.env = spec->env;
+    o.cwd = spec->cwd;
+    o.flags = UV_PROCESS_DETACHED; /* setsid(): its own session and process group */
+    o.stdio = stdio;
+    o.stdio_count = spec->result_fd ? 4 : 3;
+    o.exit_cb = on_exit_cb;
+    x->proc_inited = true;
+    r = uv_spawn(x->loop, &x->proc, &o);
+    x->proc.data = x;
+done:
+    /* The child has its copies of the write ends; keeping ours would hide
+     * the end of its output. */
+    if (out_fds[1] >= 0)
+        close(out_fds[1]);
+    if (res_fds[1] >= 0)
+        close(res_fds[1]);
+    return r;
+}
+
+int oa_exec_start(uv_loop_t *loop, const struct oa_exec_spec *spec, oa_exec_cb cb, void *ud,
+                  struct oa_exec **ret)
+{
+    struct oa_exec *x = oa_calloc(1, sizeof(*x));
+    int r;
+
+    if (!x)
+        return -ENOMEM;
+    if (spec->input_len && !(x->input = oa_strndup(spec->input, spec->input_len))) {
+        oa_free(x);
+        return -ENOMEM;
+    }
+    x->loop = loop;
+    x->cb = cb;
+    x->ud = ud;
+    x->kill_grace_ms = spec->kill_grace_ms;
+    x->start_ns = uv_hrtime();
+    oa_outcap_init(&x->cap, spec->output_limit);
+    oa_buf_init(&x->result, OA_CHILD_RESULT_MAX);
+    /* Every handle but the process is initialised here, so that any failure
+     * can take the one close path. */
+    uv_pipe_init(loop, &x->out, 0);
+    uv_pipe_init(loop, &x->res, 0);
+    uv_pipe_init(loop, &x->in, 0);
+    uv_timer_init(loop, &x->timer);
+    x->proc.data = x->out.data = x->res.data = x->in.data = x->timer.data = x;
+    x->write_req.data = x;
+
+    r = spawn(x, spec);
+    if (r < 0) {
+        /* Reported from the loop through the common close path. */
+        oa_debug("exec: cannot spawn %s: %s", spec->file, uv_strerror(r));
+        x->outcome.spawn_error = r;
+        finish(x);
+        if (ret)
+            *ret = x;
+        return 0;
+    }
+    x->pgid = x->proc.pid;
+    oa_debug("exec: spawned %s as pid %d", spec->file, x->pgid);
+    uv_read_start((uv_stream_t *)&x->out, on_alloc, on_read);
+    if (x->res_open)
+        uv_read_start((uv_stream_t *)&x->res, on_alloc, on_read);
+    if (x->input) {
+        uv_buf_t b = uv_buf_init(x->input, (unsigned)spec->input_len);
+        if (uv_write(&x->write_req, (uv_stream_t *)&x->in, &b, 1, on_written) < 0)
+            close_handle(x, (uv_handle_t *)&x->in);
+    } else {
+        close_handle(x, (uv_handle_t *)&x->in);
+    }
+    if (spec->timeout_ms)
+        uv_timer_start(&x->timer, on_timer, spec->timeout_ms, 0);
+    if (ret)
+        *ret = x;
+    return 0;
+}
+
+void oa_exec_kill(struct oa_exec *x)
+{
+    if (x->exited || x->outcome.spawn_error)
+        return;
+    x->killed = true;
+    (void)kill(-x->pgid, SIGKILL);
+}

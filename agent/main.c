@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The command line (design.md, Command line): option parsing and dispatch
+ * only. The only place that exits the process.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "builtins.h"
+#include "cfg.h"
+#include "log.h"
+#include "once.h"
+
+/* Parsed command-line values (the house style allows these as globals). */
+static const char *arg_config;
+static int arg_verbosity; /* -1 quiet, 0 config, 1 debug */
+
+static void usage(FILE *f)
+{
+    fputs("Usage:\n"
+          "  opsagent [-c FILE] [-v|-q] run             run the agent (systemd starts this)\n"
+          "  opsagent [-c FILE] [-v|-q] once RECIPE.json [--dry-run] [--json]\n"
+          "                                             run a recipe file here, once, without a "
+          "backend\n"
+          "  opsagent [-c FILE] status [--json]         ask the running agent how it is doing\n"
+          "  opsagent [-c FILE] stop [--wait|--end]     stop the running agent\n"
+          "  opsagent [-c FILE] check                   connect, handshake, answer a Test, report\n"
+          "  opsagent --version | --help\n"
+          "\n"
+          "Options:\n"
+          "  -c, --config FILE  config file (default " OA_CFG_DEFAULT_PATH ")\n"
+          "  -v, --verbose      log at debug level\n"
+          "  -q, --quiet        log warnings and errors only\n"
+          "\n"
+          "Exit status: 0 success; 1 a state failed; 64 usage; 65 invalid recipe;\n"
+          "66 unreadable recipe; 69 not available in this build; 78 invalid config.\n",
+          f);
+}
+
+/* -v and -q win over the config's loglvl. `once` prints a line per state
+ * on stdout, so unless asked it does not repeat them on stderr. */
+static void apply_log_level(const struct oa_cfg *cfg, bool once)
+{
+    if (arg_verbosity > 0)
+        oa_log_set_level(OA_LOG_DEBUG);
+    else if (arg_verbosity < 0)
+        oa_log_set_level(OA_LOG_WARNING);
+    else if (once && !cfg->loglvl_set)
+        oa_log_set_level(OA_LOG_NOTICE);
+    else
+        oa_log_set_level(cfg->loglvl);
+}
+
+/* Loads the config for a command. `once` reads the default file only when it
+ * exists; the others need it. Returns 0 or OA_EXIT_CONFIG (logged). */
+static int load_config(struct oa_cfg *cfg, bool optional, unsigned flags)
+{
+    const char *path = arg_config;
+    char why[1024];
+
+    if (!path && !(optional && access(OA_CFG_DEFAULT_PATH, F_OK) != 0))
+        path = OA_CFG_DEFAULT_PATH;
+    if (oa_cfg_load(cfg, path, flags, why, sizeof(why)) < 0) {
+        oa_log(OA_LOG_ERR, "%s", why);
+        return OA_EXIT_CONFIG;
+    }
+    apply_log_level(cfg, optional);
+    return 0;
+}
+
+static int cmd_once(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dry-run", no_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    struct oa_once_opts o = {0};
+    struct oa_cfg cfg;
+    char exe[4096];
+    size_t exe_len = sizeof(exe);
+    int c, r;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "njh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            o.dry_run = true;
+            break;
+        case 'j':
+            o.json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return OA_EXIT_OK;
+        default:
+            return OA_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "opsagent once: expected one recipe file (opsagent once RECIPE.json)\n");
+        return OA_EXIT_USAGE;
+    }
+    o.recipe_path = argv[optind];
+    if (uv_exepath(exe, &exe_len) < 0) {
+        oa_log(OA_LOG_CRIT, "cannot find the agent's own binary for exec-state");
+        return OA_EXIT_SOFTWARE;
+    }
+    o.self_exe = exe;
+    r = load_config(&cfg, true, 0);
+    if (r == 0)
+        r = oa_once_run(&cfg, &o);
+    oa_cfg_done(&cfg);
+    return r;
+}
+
+/* run, check, status and stop: the config is checked for real; the parts
+ * they need arrive with the Manager and the control socket. */
+static int cmd_unavailable(const char *name, unsigned flags)
+{
+    struct oa_cfg cfg;
+    int r = load_config(&cfg, false, flags);
+
+    oa_cfg_done(&cfg);
+    if (r != 0)
+        return r;
+    fprintf(stderr,
+            "opsagent %s: not available in this build: the backend connection and the control "
+            "socket are not implemented yet (the config %s is valid)\n",
+            name, arg_config ? arg_config : OA_CFG_DEFAULT_PATH);
+    return OA_EXIT_UNAVAILABLE;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {0},
+    };
+    const char *cmd;
+    int c;
+
+    /* A write to a closed pipe or socket must fail with EPIPE, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    oa_log_init();
+    while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            arg_config = optarg;
+            break;
+        case 'v':
+            arg_verbosity = 1;
+            break;
+        case 'q':
+            arg_verbosity = -1;
+            break;
+        case 'h':
+            usage(stdout);
+            return OA_EXIT_OK;
+        case 'V':
+            printf("opsagent %s\n", OA_VERSION);
+            return OA_EXIT_OK;
+        default:
+            usage(stderr);
+            return OA_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return OA_EXIT_USAGE;
+    }
+    cmd = argv[optind];
+    argc -= optind;
+    argv += optind;
+    if (strcmp(cmd, "exec-state") == 0)
+        return oa_builtins_exec_state();
+    if (strcmp(cmd, "once") == 0)
+        return cmd_once(argc, argv);
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0)
+        return cmd_unavailable(cmd, OA_CFG_REQUIRE_BACKEND);
+    if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stop") == 0)
+        return cmd_unavailable(cmd, 0);
+    fprintf(stderr, "opsagent: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return OA_EXIT_USAGE;
+}

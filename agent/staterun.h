@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Runs one state as a child process: `opsagent exec-state` with the request
+ * on stdin and a clean environment, the state's own timeout, and the
+ * judgement of what came back (the fd 3 result, else the exit status).
+ * The StatesWorker drives it through its runner interface.
+ */
+#ifndef OA_STATERUN_H
+#define OA_STATERUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "msg.h"
+
+/* What running a state produced; owned by whoever the callback hands it to. */
+struct oa_state_outcome {
+    bool result;
+    bool changed;
+    char *comment; /* NULL: none (meta.comment) */
+    char *output;  /* may be NULL (no output) */
+    size_t output_len;
+    uint64_t duration_ms;
+};
+
+/* comment may be NULL. Returns NULL when out of memory. */
+struct oa_state_outcome *oa_state_outcome_new(bool result, const char *comment);
+void oa_state_outcome_free(struct oa_state_outcome *o);
+
+typedef void (*oa_staterun_cb)(struct oa_state_outcome *o, void *ud);
+
+struct oa_staterun_cfg {
+    const char *self_exe; /* the agent's own binary */
+    bool dry_run;
+    const char *watch_dir; /* may be NULL */
+    uint64_t state_timeout_ms;
+    uint64_t kill_grace_ms;
+    size_t output_limit;
+};
+
+struct oa_exec;
+
+struct oa_staterun {
+    uv_loop_t *loop;
+    struct oa_staterun_cfg cfg; /* strings borrowed; they outlive the runner */
+    struct oa_exec *current;    /* the run in progress, or NULL */
+    uint64_t timeout_ms;        /* the timeout that applies to it */
+    oa_staterun_cb cb;
+    void *cb_ud;
+};
+
+void oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg);
+
+/* Starts st in a child. One state at a time. Returns 0 (cb follows from the
+ * loop, once) or a negative code with the reason in reterr (no callback). */
+int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_staterun_cb cb, void *ud,
+                      char *reterr, size_t errlen);
+
+/* Kills the running child's process group now; cb still follows. */
+void oa_staterun_kill(struct oa_staterun *r);
+
+/* The environment of every state child: PATH, LANG=C.UTF-8 and the agent
+ * user's HOME, never the agent's own environment (design.md). Sanitizer
+ * options are passed on so that test builds keep their settings. NULL when
+ * out of memory; free with oa_runas_env_free. */
+char **oa_staterun_env(void);
+
+#endif

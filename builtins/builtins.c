@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The single module table, and the meta.* descriptors (handled in the agent). */
+#include "builtins.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "modules.h"
+
+static const struct oa_param_spec comment_params[] = {
+    {"comment", OA_PT_LINE, 0},
+};
+
+const struct oa_module oa_mod_meta_comment = {
+    .name = "meta.comment",
+    .params = comment_params,
+    .n_params = 1,
+    .in_agent = true,
+};
+
+static const struct oa_param_spec wait_params[] = {
+    {"state", OA_PT_STATE, OA_PF_REQUIRED},
+};
+
+const struct oa_module oa_mod_meta_wait = {
+    .name = "meta.wait",
+    .params = wait_params,
+    .n_params = 1,
+    .in_agent = true,
+};
+
+static const struct oa_module *const table[] = {
+    &oa_mod_meta_comment,
+    &oa_mod_meta_wait,
+    &oa_mod_linux_cmd,
+};
+
+const struct oa_module *oa_builtins_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}
+
+uint64_t oa_builtins_timeout_ms(const struct oa_module *m, const struct oa_json *parameter,
+                                uint64_t fallback_ms)
+{
+    uint64_t dflt = m && m->default_timeout_ms ? m->default_timeout_ms : fallback_ms;
+    uint64_t seconds;
+
+    if (!m || !m->timeout_param)
+        return dflt;
+    /* An invalid value fails the state in the child; until then the
+     * default bounds it. */
+    if (oa_params_peek_uint(parameter, m->timeout_param, UINT64_MAX / 1000, 0, &seconds) < 0 ||
+        seconds == 0)
+        return dflt;
+    return seconds * 1000;
+}
+
+void oa_outcome_set(struct oa_outcome *out, bool result, bool changed, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->result = result;
+    out->changed = changed;
+    va_start(ap, fmt);
+    vsnprintf(out->comment, sizeof(out->comment), fmt, ap);
+    va_end(ap);
+}

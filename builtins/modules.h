@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The module descriptors, one per module, defined in their family's file.
+ * Private to builtins/: the rest of the agent goes through builtins.h. */
+#ifndef OA_MODULES_H
+#define OA_MODULES_H
+
+#include "builtins.h"
+
+extern const struct oa_module oa_mod_meta_comment;
+extern const struct oa_module oa_mod_meta_wait;
+extern const struct oa_module oa_mod_linux_cmd;
+
+#endif

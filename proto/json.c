@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Bounded JSON tree builder on yajl's callback parser. Every container is
+ * attached to its parent when it opens, so on any failure freeing the root
+ * frees everything built so far.
+ */
+#include "json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "err.h"
+#include "mem.h"
+
+struct frame {
+    struct oa_json *node;
+    size_t alloc; /* slots allocated in items / members */
+};
+
+struct builder {
+    struct oa_json *root;
+    struct frame *stack;
+    unsigned depth;
+    const struct oa_json_limits *limits;
+    size_t nodes;
+    int err; /* the reason we cancelled the parse */
+};
+
+/* yajl's internal buffers do not survive a failed allocation (yajl_buf and
+ * yajl_bytestack assume success), so yajl allocates with plain malloc and
+ * only the tree built here goes through oa_malloc and its failure tests. */
+
+void oa_json_free(struct oa_json *v)
+{
+    if (!v)
+        return;
+    switch (v->type) {
+    case OA_JSON_STRING:
+    case OA_JSON_NUMBER:
+        oa_free(v->u.str);
+        break;
+    case OA_JSON_ARRAY:
+        for (size_t i = 0; i < v->len; i++)
+            oa_json_free(v->u.items[i]);
+        oa_free(v->u.items);
+        break;
+    case OA_JSON_OBJECT:
+        for (size_t i = 0; i < v->len; i++) {
+            oa_free(v->u.members[i].key);
+            oa_json_free(v->u.members[i].value);
+        }
+        oa_free(v->u.members);
+        break;
+    default:
+        break;
+    }
+    oa_free(v);
+}
+
+static int grow_frame(struct frame *f, size_t elem_size)
+{
+    size_t alloc = f->alloc ? f->alloc * 2 : 4;
+    void **slot =
+        f->node->type == OA_JSON_ARRAY ? (void **)&f->node->u.items : (void **)&f->node->u.members;
+    void *p = oa_realloc(*slot, alloc * elem_size);
+
+    if (!p)
+        return -ENOMEM;
+    *slot = p;
+    f->alloc = alloc;
+    return 0;
+}
+
+/* Creates a node and attaches it where the parser is: as the root, as the
+ * next array item, or as the value of the object's last key. */
+static struct oa_json *add_node(struct builder *b, enum oa_json_type type)
+{
+    struct oa_json *v;
+
+    if (++b->nodes > b->limits->max_nodes) {
+        b->err = OA_ETOOBIG;
+        return NULL;
+    }
+    v = oa_calloc(1, sizeof(*v));
+    if (!v) {
+        b->err = -ENOMEM;
+        return NULL;
+    }
+    v->type = type;
+    if (b->depth == 0) {
+        b->root = v;
+        return v;
+    }
+    struct frame *f = &b->stack[b->depth - 1];
+    if (f->node->type == OA_JSON_ARRAY) {
+        if (f->node->len == f->alloc && grow_frame(f, sizeof(struct oa_json *)) < 0) {
+            oa_free(v);
+            b->err = -ENOMEM;
+            return NULL;
+        }
+        f->node->u.items[f->node->len++] = v;
+    } else {
+        /* on_key added the member; its value is still empty. */
+        f->node->u.members[f->node->len - 1].value = v;
+    }
+    return v;
+}
+
+static int add_text(struct builder *b, enum oa_json_type type, const char *s, size_t len)
+{
+    struct oa_json *v = add_node(b, type);
+
+    if (!v)
+        return 0;
+    v->u.str = oa_strndup(s, len);
+    if (!v->u.str) {
+        b->err = -ENOMEM;
+        return 0;
+    }
+    v->len = len;
+    return 1;
+}
+
+static int on_null(void *ctx)
+{
+    return add_node(ctx, OA_JSON_NULL) != NULL;
+}
+
+static int on_boolean(void *ctx, int value)
+{
+    struct oa_json *v = add_node(ctx, OA_JSON_BOOL);
+    if (v)
+        v->u.boolean = value != 0;
+    return v != NULL;
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    return add_text(ctx, OA_JSON_NUMBER, s, len);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return add_text(ctx, OA_JSON_STRING, (const char *)s, len);
+}
+
+static int open_container(struct builder *b, enum oa_json_type type)
+{
+    struct oa_json *v;
+
+    if (b->depth >= b->limits->max_depth) {
+        b->err = OA_EDEPTH;
+        return 0;
+    }
+    v = add_node(b, type);
+    if (!v)
+        return 0;
+    b->stack[b->depth].node = v;
+    b->stack[b->depth].alloc = 0;
+    b->depth++;
+    return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+    return open_container(ctx, OA_JSON_OBJECT);
+}
+
+static int on_start_array(void *ctx)
+{
+    return open_container(ctx, OA_JSON_ARRAY);
+}
+
+static int on_end(void *ctx)
+{
+    struct builder *b = ctx;
+    b->depth--;
+    return 1;
+}
+
+static int on_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+    struct builder *b = ctx;
+    struct frame *f = &b->stack[b->depth - 1];
+    char *k;
+
+    if (f->node->len == f->alloc && grow_frame(f, sizeof(struct oa_json_member)) < 0) {
+        b->err = -ENOMEM;
+        return 0;
+    }
+    k = oa_strndup((const char *)key, len);
+    if (!k) {
+        b->err = -ENOMEM;
+        return 0;
+    }
+    f->node->u.members[f->node->len].key = k;
+    f->node->u.members[f->node->len].value = NULL;
+    f->node->len++;
+    return 1;
+}
+
+static const yajl_callbacks callbacks = {
+    on_null,      on_boolean, NULL,   NULL,           on_number, on_string,
+    on_start_map, on_map_key, on_end, on_start_array, on_end,
+};
+
+static void syntax_error(yajl_handle h, const char *text, size_t len, char *reterr, size_t errlen)
+{
+    unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)text, len);
+    size_t at = yajl_get_bytes_consumed(h);
+    const char *m = msg ? (const char *)msg : "parse error";
+
+    /* yajl's text reads "parse error: <what>\n"; keep only <what>. */
+    if (strncmp(m, "parse error: ", 13) == 0)
+        m += 13;
+    snprintf(reterr, errlen, "invalid JSON at byte %zu: %.*s", at, (int)strcspn(m, "\n"), m);
+    if (msg)
+        yajl_free_error(h, msg);
+}
+
+int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *limits,
+                  struct oa_json **ret, char *reterr, size_t errlen)
+{
+    static const struct oa_json_limits defaults = {OA_JSON_DEFAULT_DEPTH, SIZE_MAX};
+    char dummy[1];
+    struct builder b = {0};
+    yajl_handle h;
+    yajl_status st;
+    int r = 0;
+
+    if (!reterr) {
+        reterr = dummy;
+        errlen = sizeof(dummy);
+    }
+    b.limits = limits ? limits : &defaults;
+    b.stack = oa_calloc(b.limits->max_depth + 1, sizeof(*b.stack));
+    if (!b.stack)
+        return -ENOMEM;
+    h = yajl_alloc(&callbacks, NULL, &b);
+    if (!h) {
+        oa_free(b.stack);
+        return -ENOMEM;
+    }
+    st = yajl_parse(h, (const unsigned char *)text, len);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(h);
+
+    if (st == yajl_status_client_canceled) {
+        r = b.err;
+        if (r == OA_EDEPTH)
+            snprintf(reterr, errlen, "JSON nested deeper than %u levels", b.limits->max_depth);
+        else if (r == OA_ETOOBIG)
+            snprintf(reterr, errlen, "JSON has more than %zu values", b.limits->max_nodes);
+        else
+            snprintf(reterr, errlen, "out of memory");
+    } else if (st != yajl_status_ok) {
+        /* yajl reports its own allocation failures as parse errors. */
+        r = b.err ? b.err : OA_ESYNTAX;
+        syntax_error(h, text, len, reterr, errlen);
+    } else if (!b.root) {
+        r = OA_ESYNTAX;
+        snprintf(reterr, errlen, "invalid JSON: empty input");
+    }
+    yajl_free(h);
+    oa_free(b.stack);
+    if (r < 0) {
+        oa_json_free(b.root);
+        return r;
+    }
+    *ret = b.root;
+    return 0;
+}
+
+struct oa_json *oa_json_get(const struct oa_json *v, const char *key)
+{
+    if (!v || v->type != OA_JSON_OBJECT)
+        return NULL;
+    for (size_t i = v->len; i-- > 0;)
+        if (strcmp(v->u.members[i].key, key) == 0)
+            return v->u.members[i].value;
+    return NULL;
+}
+
+struct oa_json *oa_json_take(struct oa_json *v, const char *key)
+{
+    if (!v || v->type != OA_JSON_OBJECT)
+        return NULL;
+    for (size_t i = v->len; i-- > 0;) {
+        if (strcmp(v->u.members[i].key, key) == 0) {
+            struct oa_json *taken = v->u.members[i].value;
+            v->u.members[i].value = NULL;
+            return taken;
+        }
+    }
+    return NULL;
+}
+
+const char *oa_json_type_name(const struct oa_json *v)
+{
+    static const char *const names[] = {"null", "bool", "number", "string", "array", "object"};
+    return v ? names[v->type] : "nothing";
+}
+
+struct oa_json *oa_json_new_object(void)
+{
+    struct oa_json *v = oa_calloc(1, sizeof(*v));
+    if (v)
+        v->type = OA_JSON_OBJECT;
+    return v;
+}
+
+static int gen_status(yajl_gen_status s)
+{
+    if (s == yajl_gen_status_ok)
+        return 0;
+    return s == yajl_gen_invalid_string ? OA_EUTF8 : OA_ESYNTAX;
+}
+
+int oa_json_gen_value(yajl_gen g, const struct oa_json *v)
+{
+    int r = 0;
+
+    if (!v)
+        return gen_status(yajl_gen_null(g));
+    switch (v->type) {
+    case OA_JSON_NULL:
+        return gen_status(yajl_gen_null(g));
+    case OA_JSON_BOOL:
+        return gen_status(yajl_gen_bool(g, v->u.boolean));
+    case OA_JSON_NUMBER:
+        return gen_status(yajl_gen_number(g, v->u.str, v->len));
+    case OA_JSON_STRING:
+        return oa_json_gen_strn(g, v->u.str, v->len);
+    case OA_JSON_ARRAY:
+        if ((r = gen_status(yajl_gen_array_open(g))) < 0)
+            return r;
+        for (size_t i = 0; i < v->len && r == 0; i++)
+            r = oa_json_gen_value(g, v->u.items[i]);
+        return r < 0 ? r : gen_status(yajl_gen_array_close(g));
+    case OA_JSON_OBJECT:
+        if ((r = gen_status(yajl_gen_map_open(g))) < 0)
+            return r;
+        for (size_t i = 0; i < v->len && r == 0; i++) {
+            if (!v->u.members[i].value)
+                continue;
+            r = oa_json_gen_str(g, v->u.members[i].key);
+            if (r == 0)
+                r = oa_json_gen_value(g, v->u.members[i].value);
+        }
+        return r < 0 ? r : gen_status(yajl_gen_map_close(g));
+    }
+    return OA_ESYNTAX;
+}
+
+int oa_json_gen_strn(yajl_gen g, const char *s, size_t len)
+{
+    return gen_status(yajl_gen_string(g, (const unsigned char *)s, len));
+}
+
+int oa_json_gen_str(yajl_gen g, const char *s)
+{
+    return oa_json_gen_strn(g, s, strlen(s));
+}
+
+int oa_json_gen_key_str(yajl_gen g, const char *key, const char *value)
+{
+    int r = oa_json_gen_str(g, key);
+    if (r < 0)
+        return r;
+    return value ? oa_json_gen_str(g, value) : gen_status(yajl_gen_null(g));
+}
+
+int oa_json_gen_key_int(yajl_gen g, const char *key, long long value)
+{
+    int r = oa_json_gen_str(g, key);
+    return r < 0 ? r : gen_status(yajl_gen_integer(g, value));
+}
+
+int oa_json_gen_key_bool(yajl_gen g, const char *key, bool value)
+{
+    int r = oa_json_gen_str(g, key);
+    return r < 0 ? r : gen_status(yajl_gen_bool(g, value));
+}
+
+yajl_gen oa_json_gen_new(void)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (g)
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+    return g;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Decoding and validation of the messages the backend sends (protocol.md).
+ * A message that breaks a rule is rejected as a whole; the error text names
+ * the rule so that the agent can log exactly why.
+ */
+#include "msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "mem.h"
+#include "parse.h"
+
+void oa_msg_recipe_done(struct oa_recipe *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_states; i++) {
+        oa_free(r->states[i].id);
+        oa_free(r->states[i].module);
+        oa_json_free(r->states[i].parameter);
+    }
+    oa_free(r->states);
+    oa_free(r->mod_repo);
+    oa_free(r->mod_tag);
+    oa_free(r->dup_id);
+    memset(r, 0, sizeof(*r));
+}
+
+void oa_msg_recipe_free(struct oa_recipe *r)
+{
+    oa_msg_recipe_done(r);
+    oa_free(r);
+}
+
+/* Open-addressing set of ids, to find a repeated one in linear time even in
+ * a 100,000-state recipe. */
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int find_dup_id(const struct oa_recipe *r, const char **ret_dup)
+{
+    size_t size = 16;
+    const char **slots;
+
+    while (size < r->n_states * 2)
+        size *= 2;
+    slots = oa_calloc(size, sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+    *ret_dup = NULL;
+    for (size_t i = 0; i < r->n_states && !*ret_dup; i++) {
+        const char *id = r->states[i].id;
+        size_t j = hash_str(id) & (size - 1);
+        for (; slots[j]; j = (j + 1) & (size - 1)) {
+            if (strcmp(slots[j], id) == 0) {
+                *ret_dup = id;
+                break;
+            }
+        }
+        slots[j] = id;
+    }
+    oa_free(slots);
+    return 0;
+}
+
+static void describe_state(char *buf, size_t len, size_t i, const struct oa_json *st)
+{
+    const struct oa_json *id = oa_json_get(st, "id");
+    if (id && id->type == OA_JSON_STRING)
+        snprintf(buf, len, "state %zu (id \"%.60s\")", i + 1, id->u.str);
+    else
+        snprintf(buf, len, "state %zu", i + 1);
+}
+
+/* A non-empty string without NUL bytes (ids and module names end up in file
+ * names and log lines). */
+static bool is_name(const struct oa_json *v)
+{
+    return v && v->type == OA_JSON_STRING && v->len > 0 && strlen(v->u.str) == v->len;
+}
+
+static int decode_state(struct oa_json *st, size_t i, unsigned flags, struct oa_state *out,
+                        char *reterr, size_t errlen)
+{
+    char where[96];
+    struct oa_json *id, *module, *param;
+
+    describe_state(where, sizeof(where), i, st);
+    if (st->type != OA_JSON_OBJECT) {
+        snprintf(reterr, errlen, "%s: must be an object, got %s", where, oa_json_type_name(st));
+        return OA_ESCHEMA;
+    }
+    id = oa_json_get(st, "id");
+    module = oa_json_get(st, "module");
+    param = oa_json_get(st, "parameter");
+    if (!(id == NULL && (flags & OA_MSG_IDS_OPTIONAL)) && !is_name(id)) {
+        snprintf(reterr, errlen, "%s: 'id' must be a non-empty string, got %s", where,
+                 id ? oa_json_type_name(id) : "nothing");
+        return OA_ESCHEMA;
+    }
+    if (!is_name(module)) {
+        snprintf(reterr, errlen, "%s: 'module' must be a non-empty string, got %s", where,
+                 module ? oa_json_type_name(module) : "nothing");
+        return OA_ESCHEMA;
+    }
+    if (!param || param->type != OA_JSON_OBJECT) {
+        snprintf(reterr, errlen, "%s: 'parameter' must be an object, got %s", where,
+                 param ? oa_json_type_name(param) : "nothing");
+        return OA_ESCHEMA;
+    }
+    if (id) {
+        out->id = oa_strndup(id->u.str, id->len);
+    } else {
+        char made[32];
+        snprintf(made, sizeof(made), "state-%zu", i + 1);
+        out->id = oa_strdup(made);
+    }
+    out->module = oa_strndup(module->u.str, module->len);
+    if (!out->id || !out->module)
+        return -ENOMEM;
+    out->parameter = oa_json_take(st, "parameter");
+    return 0;
+}
+
+int oa_msg_decode_states(struct oa_json *arr, unsigned flags, size_t max_states,
+                         struct oa_recipe *r, char *reterr, size_t errlen)
+{
+    const char *dup;
+    int ret;
+
+    if (arr->type != OA_JSON_ARRAY) {
+        snprintf(reterr, errlen, "'state' must be an array, got %s", oa_json_type_name(arr));
+        return OA_ESCHEMA;
+    }
+    if (arr->len > max_states) {
+        snprintf(reterr, errlen, "'state' has %zu states, more than the limit of %zu", arr->len,
+                 max_states);
+        return OA_ETOOBIG;
+    }
+    r->states = oa_calloc(arr->len, sizeof(*r->states));
+    if (!r->states)
+        goto nomem;
+    for (size_t i = 0; i < arr->len; i++) {
+        r->n_states = i + 1;
+        ret = decode_state(arr->u.items[i], i, flags, &r->states[i], reterr, errlen);
+        if (ret == -ENOMEM)
+            goto nomem;
+        if (ret < 0)
+            goto fail;
+    }
+    if (find_dup_id(r, &dup) < 0)
+        goto nomem;
+    if (dup && !(r->dup_id = oa_strdup(dup)))
+        goto nomem;
+    r->has_states = true;
+    return 0;
+
+nomem:
+    snprintf(reterr, errlen, "out of memory");
+    ret = -ENOMEM;
+fail:
+    for (size_t i = 0; i < r->n_states; i++) {
+        oa_free(r->states[i].id);
+        oa_free(r->states[i].module);
+        oa_json_free(r->states[i].parameter);
+    }
+    oa_free(r->states);
+    r->states = NULL;
+    r->n_states = 0;
+    return ret;
+}
+
+static int decode_module(const struct oa_json *m, struct oa_recipe *r, char *reterr, size_t errlen)
+{
+    const struct oa_json *repo, *tag;
+
+    if (!m || m->type == OA_JSON_NULL)
+        return 0;
+    if (m->type != OA_JSON_OBJECT) {
+        snprintf(reterr, errlen, "'module' must be an object or null, got %s",
+                 oa_json_type_name(m));
+        return OA_ESCHEMA;
+    }
+    repo = oa_json_get(m, "repo");
+    tag = oa_json_get(m, "tag");
+    if (!is_name(repo) || !is_name(tag)) {
+        snprintf(reterr, errlen, "'module': 'repo' and 'tag' must be non-empty strings");
+        return OA_ESCHEMA;
+    }
+    r->mod_repo = oa_strdup(repo->u.str);
+    r->mod_tag = oa_strdup(tag->u.str);
+    if (!r->mod_repo || !r->mod_tag) {
+        snprintf(reterr, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int oa_msg_decode_recipe(struct oa_json *obj, unsigned flags, size_t max_states,
+                         struct oa_recipe *ret, char *reterr, size_t errlen)
+{
+    struct oa_recipe r = {0};
+    const struct oa_json *ver = oa_json_get(obj, "recipe_version");
+    struct oa_json *states = oa_json_get(obj, "state");
+    uint64_t v;
+    int err;
+
+    if (!ver || ver->type != OA_JSON_NUMBER || oa_parse_u64(ver->u.str, INT64_MAX, &v) < 0 ||
+        v == 0) {
+        snprintf(reterr, errlen, "'recipe_version' must be a positive integer");
+        return OA_ESCHEMA;
+    }
+    r.version = (int64_t)v;
+    err = decode_module(oa_json_get(obj, "module"), &r, reterr, errlen);
+    if (err == 0 && states && states->type != OA_JSON_NULL)
+        err = oa_msg_decode_states(states, flags, max_states, &r, reterr, errlen);
+    if (err < 0) {
+        oa_msg_recipe_done(&r);
+        return err;
+    }
+    *ret = r;
+    return 0;
+}
