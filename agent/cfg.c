@@ -401,59 +401,82 @@ static int check_whole(const struct oa_cfg *cfg, unsigned flags, const char *pat
     return 0;
 }
 
-static int parse_file(struct oa_cfg *cfg, const char *path, char *reterr, size_t errlen)
+static int parse_stream(struct oa_cfg *cfg, FILE *f, const char *name, char *reterr,
+                        size_t errlen)
 {
     struct reader rd = {0};
     struct parse_ctx c = {0};
     int r;
 
-    rd.f = fopen(path, "re");
-    if (!rd.f) {
-        r = -errno;
-        snprintf(reterr, errlen, "%s: cannot read the config file: %s", path, strerror(errno));
-        return r;
-    }
+    rd.f = f;
     c.cfg = cfg;
     c.rd = &rd;
-    c.path = path;
+    c.path = name;
     c.err = reterr;
     c.errlen = errlen;
     r = ini_parse_stream(read_line, &rd, on_key, &c);
     if (rd.too_long) {
-        snprintf(reterr, errlen, "%s:%u: line longer than %d bytes", path, rd.line,
+        snprintf(reterr, errlen, "%s:%u: line longer than %d bytes", name, rd.line,
                  INI_MAX_LINE - 1);
         r = OA_ESYNTAX;
     } else if (c.failed) {
         r = OA_ESCHEMA;
     } else if (r > 0) {
-        snprintf(reterr, errlen, "%s:%d: expected '[section]', 'key = value' or a comment", path,
+        snprintf(reterr, errlen, "%s:%d: expected '[section]', 'key = value' or a comment", name,
                  r);
         r = OA_ESYNTAX;
     } else if (r < 0) {
-        snprintf(reterr, errlen, "%s: out of memory", path);
+        snprintf(reterr, errlen, "%s: out of memory", name);
         r = -ENOMEM;
     }
     free(rd.buf);
-    fclose(rd.f);
     return r;
 }
 
-int oa_cfg_load(struct oa_cfg *cfg, const char *path, unsigned flags, char *reterr, size_t errlen)
+static int finish_load(struct oa_cfg *cfg, unsigned flags, const char *name, char *reterr,
+                       size_t errlen)
+{
+    int r = derive(cfg);
+
+    if (r < 0) {
+        snprintf(reterr, errlen, "out of memory");
+        return r;
+    }
+    return check_whole(cfg, flags, name, reterr, errlen);
+}
+
+int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned flags,
+                       char *reterr, size_t errlen)
 {
     int r;
 
     set_defaults(cfg);
-    if (path) {
-        if (!(cfg->path = oa_strdup(path)))
-            return -ENOMEM;
-        if ((r = parse_file(cfg, path, reterr, errlen)) < 0)
-            return r;
+    if (!(cfg->path = oa_strdup(name)))
+        return -ENOMEM;
+    if ((r = parse_stream(cfg, f, name, reterr, errlen)) < 0)
+        return r;
+    return finish_load(cfg, flags, name, reterr, errlen);
+}
+
+int oa_cfg_load(struct oa_cfg *cfg, const char *path, unsigned flags, char *reterr, size_t errlen)
+{
+    FILE *f;
+    int r;
+
+    if (!path) {
+        set_defaults(cfg);
+        return finish_load(cfg, flags, NULL, reterr, errlen);
     }
-    if ((r = derive(cfg)) < 0) {
-        snprintf(reterr, errlen, "out of memory");
+    f = fopen(path, "re");
+    if (!f) {
+        r = -errno;
+        set_defaults(cfg);
+        snprintf(reterr, errlen, "%s: cannot read the config file: %s", path, strerror(-r));
         return r;
     }
-    return check_whole(cfg, flags, path, reterr, errlen);
+    r = oa_cfg_load_stream(cfg, f, path, flags, reterr, errlen);
+    fclose(f);
+    return r;
 }
 
 void oa_cfg_done(struct oa_cfg *cfg)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define OA_CFG_DEFAULT_PATH "/etc/opsagent/opsagent.conf"
 
@@ -73,6 +74,9 @@ enum {
  * OA_ESCHEMA (a bad or missing value), -ENOMEM. Warnings (unknown keys) are
  * logged. */
 int oa_cfg_load(struct oa_cfg *cfg, const char *path, unsigned flags, char *reterr, size_t errlen);
+/* The same, reading an open stream; name is used in messages. */
+int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned flags,
+                       char *reterr, size_t errlen);
 void oa_cfg_done(struct oa_cfg *cfg);
 
 #endif
