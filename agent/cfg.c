@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -130,6 +131,7 @@ struct parse_ctx {
     char *err; /* the first error, one line */
     size_t errlen;
     bool failed;
+    struct oa_buf warnings; /* logged only when the whole file is valid */
 };
 
 static char *read_line(char *str, int num, void *stream)
@@ -161,6 +163,21 @@ static void fail(struct parse_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->err, c->errlen, fmt, ap);
     va_end(ap);
+}
+
+/* A warning waits until the file turned out valid: a broken file gets its
+ * one error line and nothing else. */
+static void warn(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct parse_ctx *c, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (oa_buf_puts(&c->warnings, line) == 0)
+        (void)oa_buf_append(&c->warnings, "\n", 1);
 }
 
 static bool valid_url_host(const char *rest)
@@ -267,12 +284,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (!k) {
         if (strcmp(section, "salt") == 0)
             oa_debug("%s:%u: [salt] %s is not used, ignoring", c->path, c->rd->line, name);
+        else if (!section[0])
+            warn(c, "%s:%u: key %s outside any section, ignoring", c->path, c->rd->line, name);
         else if (!known_section(section))
-            oa_log(OA_LOG_WARNING, "%s:%u: unknown section [%s] (key %s), ignoring", c->path,
-                   c->rd->line, section, name);
+            warn(c, "%s:%u: unknown section [%s] (key %s), ignoring", c->path, c->rd->line, section,
+                 name);
         else
-            oa_log(OA_LOG_WARNING, "%s:%u: unknown key %s in [%s], ignoring", c->path, c->rd->line,
-                   name, section);
+            warn(c, "%s:%u: unknown key %s in [%s], ignoring", c->path, c->rd->line, name, section);
         return 1;
     }
     size_t idx = (size_t)(k - keys);
@@ -282,8 +300,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 1;
     }
     if (c->seen[idx])
-        oa_log(OA_LOG_WARNING, "%s:%u: [%s] %s repeats line %u; the later value wins", c->path,
-               c->rd->line, section, name, c->seen_line[idx]);
+        warn(c, "%s:%u: [%s] %s repeats line %u; the later value wins", c->path, c->rd->line,
+             section, name, c->seen_line[idx]);
     c->seen[idx] = true;
     c->seen_line[idx] = c->rd->line;
     /* An empty value leaves a typed key at its default (a template may list
@@ -401,8 +419,7 @@ static int check_whole(const struct oa_cfg *cfg, unsigned flags, const char *pat
     return 0;
 }
 
-static int parse_stream(struct oa_cfg *cfg, FILE *f, const char *name, char *reterr,
-                        size_t errlen)
+static int parse_stream(struct oa_cfg *cfg, FILE *f, const char *name, char *reterr, size_t errlen)
 {
     struct reader rd = {0};
     struct parse_ctx c = {0};
@@ -414,6 +431,7 @@ static int parse_stream(struct oa_cfg *cfg, FILE *f, const char *name, char *ret
     c.path = name;
     c.err = reterr;
     c.errlen = errlen;
+    oa_buf_init(&c.warnings, 16384);
     r = ini_parse_stream(read_line, &rd, on_key, &c);
     if (rd.too_long) {
         snprintf(reterr, errlen, "%s:%u: line longer than %d bytes", name, rd.line,
@@ -429,6 +447,9 @@ static int parse_stream(struct oa_cfg *cfg, FILE *f, const char *name, char *ret
         snprintf(reterr, errlen, "%s: out of memory", name);
         r = -ENOMEM;
     }
+    if (r == 0 && c.warnings.len)
+        oa_log(OA_LOG_WARNING, "%.*s", (int)c.warnings.len - 1, c.warnings.data);
+    oa_buf_done(&c.warnings);
     free(rd.buf);
     return r;
 }
@@ -445,8 +466,8 @@ static int finish_load(struct oa_cfg *cfg, unsigned flags, const char *name, cha
     return check_whole(cfg, flags, name, reterr, errlen);
 }
 
-int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned flags,
-                       char *reterr, size_t errlen)
+int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned flags, char *reterr,
+                       size_t errlen)
 {
     int r;
 

@@ -75,8 +75,8 @@ enum {
  * logged. */
 int oa_cfg_load(struct oa_cfg *cfg, const char *path, unsigned flags, char *reterr, size_t errlen);
 /* The same, reading an open stream; name is used in messages. */
-int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned flags,
-                       char *reterr, size_t errlen);
+int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned flags, char *reterr,
+                       size_t errlen);
 void oa_cfg_done(struct oa_cfg *cfg);
 
 #endif

@@ -6,8 +6,11 @@
  */
 #include "exec.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -142,9 +145,44 @@ static void finish(struct oa_exec *x)
     close_handle(x, (uv_handle_t *)&x->timer);
 }
 
+/* Whether a process of the group is still running. kill(-pgid, 0) would
+ * also count zombies, which linger wherever PID 1 reaps slowly (containers),
+ * so /proc is read instead: field 3 of /proc/PID/stat is the state, field 5
+ * the process group. Only after a timeout, so the scan is rare. */
 static bool group_alive(int pgid)
 {
-    return kill(-pgid, 0) == 0;
+    char path[300], buf[512];
+    struct dirent *e;
+    bool alive = false;
+    DIR *d = opendir("/proc");
+
+    if (!d)
+        return kill(-pgid, 0) == 0;
+    while (!alive && (e = readdir(d))) {
+        char state;
+        int ppid, pgrp;
+        ssize_t n;
+        int fd;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = '\0';
+        /* The command name may hold anything; the fields follow its last ')'. */
+        char *p = strrchr(buf, ')');
+        if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
+            state != 'Z' && state != 'X')
+            alive = true;
+    }
+    closedir(d);
+    return alive;
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)

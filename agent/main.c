@@ -176,6 +176,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return OA_EXIT_USAGE;
     }
+    /* -v and -q apply to the config loading too; loglvl comes after it. */
+    if (arg_verbosity)
+        oa_log_set_level(arg_verbosity > 0 ? OA_LOG_DEBUG : OA_LOG_WARNING);
     cmd = argv[optind];
     argc -= optind;
     argv += optind;

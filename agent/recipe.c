@@ -40,7 +40,9 @@ static int join_components(struct oa_json *components, struct oa_json *joined, c
         return -ENOMEM;
     for (size_t i = 0; i < components->len; i++) {
         struct oa_json *st = oa_json_get(components->u.members[i].value, "state");
-        memcpy(joined->u.items + n, st->u.items, st->len * sizeof(*st->u.items));
+        /* An empty array has no items array (NULL), which memcpy must not get. */
+        if (st->len)
+            memcpy(joined->u.items + n, st->u.items, st->len * sizeof(*st->u.items));
         n += st->len;
         st->len = 0; /* the items now belong to joined */
     }

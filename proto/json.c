@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "mem.h"
+#include "utf8.h"
 
 struct frame {
     struct oa_json *node;
@@ -141,9 +142,19 @@ static int on_number(void *ctx, const char *s, size_t len)
     return add_text(ctx, OA_JSON_NUMBER, s, len);
 }
 
+/* yajl's own UTF-8 check only looks at the shape of each sequence: it lets
+ * overlong forms, surrogates and code points past U+10FFFF through. */
+static int check_utf8(struct builder *b, const unsigned char *s, size_t len)
+{
+    if (oa_utf8_valid((const char *)s, len))
+        return 1;
+    b->err = OA_ESYNTAX;
+    return 0;
+}
+
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return add_text(ctx, OA_JSON_STRING, (const char *)s, len);
+    return check_utf8(ctx, s, len) && add_text(ctx, OA_JSON_STRING, (const char *)s, len);
 }
 
 static int open_container(struct builder *b, enum oa_json_type type)
@@ -186,6 +197,8 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
     struct frame *f = &b->stack[b->depth - 1];
     char *k;
 
+    if (!check_utf8(b, key, len))
+        return 0;
     if (f->node->len == f->alloc && grow_frame(f, sizeof(struct oa_json_member)) < 0) {
         b->err = -ENOMEM;
         return 0;
@@ -206,10 +219,10 @@ static const yajl_callbacks callbacks = {
     on_start_map, on_map_key, on_end, on_start_array, on_end,
 };
 
-static void syntax_error(yajl_handle h, const char *text, size_t len, char *reterr, size_t errlen)
+static void syntax_error(yajl_handle h, const char *text, size_t len, size_t at, char *reterr,
+                         size_t errlen)
 {
     unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)text, len);
-    size_t at = yajl_get_bytes_consumed(h);
     const char *m = msg ? (const char *)msg : "parse error";
 
     /* yajl's text reads "parse error: <what>\n"; keep only <what>. */
@@ -220,6 +233,14 @@ static void syntax_error(yajl_handle h, const char *text, size_t len, char *rete
         yajl_free_error(h, msg);
 }
 
+static bool only_blanks(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+            return false;
+    return true;
+}
+
 int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *limits,
                   struct oa_json **ret, char *reterr, size_t errlen)
 {
@@ -228,11 +249,16 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
     struct builder b = {0};
     yajl_handle h;
     yajl_status st;
+    size_t at;
     int r = 0;
 
     if (!reterr) {
         reterr = dummy;
         errlen = sizeof(dummy);
+    }
+    if (only_blanks(text, len)) {
+        snprintf(reterr, errlen, "invalid JSON: empty input");
+        return OA_ESYNTAX;
     }
     b.limits = limits ? limits : &defaults;
     b.stack = oa_calloc(b.limits->max_depth + 1, sizeof(*b.stack));
@@ -244,12 +270,19 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
         return -ENOMEM;
     }
     st = yajl_parse(h, (const unsigned char *)text, len);
-    if (st == yajl_status_ok)
+    /* An error found by yajl_complete_parse is at the end of the text; yajl
+     * would count bytes of its own final call instead. */
+    at = yajl_get_bytes_consumed(h);
+    if (st == yajl_status_ok) {
         st = yajl_complete_parse(h);
+        at = len;
+    }
 
     if (st == yajl_status_client_canceled) {
         r = b.err;
-        if (r == OA_EDEPTH)
+        if (r == OA_ESYNTAX)
+            snprintf(reterr, errlen, "invalid JSON at byte %zu: invalid UTF-8 in a string", at);
+        else if (r == OA_EDEPTH)
             snprintf(reterr, errlen, "JSON nested deeper than %u levels", b.limits->max_depth);
         else if (r == OA_ETOOBIG)
             snprintf(reterr, errlen, "JSON has more than %zu values", b.limits->max_nodes);
@@ -258,7 +291,7 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
     } else if (st != yajl_status_ok) {
         /* yajl reports its own allocation failures as parse errors. */
         r = b.err ? b.err : OA_ESYNTAX;
-        syntax_error(h, text, len, reterr, errlen);
+        syntax_error(h, text, len, at, reterr, errlen);
     } else if (!b.root) {
         r = OA_ESYNTAX;
         snprintf(reterr, errlen, "invalid JSON: empty input");
@@ -356,6 +389,9 @@ int oa_json_gen_value(yajl_gen g, const struct oa_json *v)
 
 int oa_json_gen_strn(yajl_gen g, const char *s, size_t len)
 {
+    /* yajl_gen_validate_utf8 has the same gaps as the parser's check. */
+    if (!oa_utf8_valid(s, len))
+        return OA_EUTF8;
     return gen_status(yajl_gen_string(g, (const unsigned char *)s, len));
 }
 

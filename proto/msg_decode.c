@@ -75,7 +75,7 @@ static int find_dup_id(const struct oa_recipe *r, const char **ret_dup)
 static void describe_state(char *buf, size_t len, size_t i, const struct oa_json *st)
 {
     const struct oa_json *id = oa_json_get(st, "id");
-    if (id && id->type == OA_JSON_STRING)
+    if (id && id->type == OA_JSON_STRING && id->len > 0)
         snprintf(buf, len, "state %zu (id \"%.60s\")", i + 1, id->u.str);
     else
         snprintf(buf, len, "state %zu", i + 1);

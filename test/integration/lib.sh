@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers for the integration tests: each test is a bash script that runs the
+# real opsagent binary ($OPSAGENT) and checks what a user would see: exit
+# status, stdout lines, stderr lines. Sourced by every test script.
+#
+# Environment (set by ctest): OPSAGENT (the binary), OA_SOURCE_DIR.
+set -euo pipefail
+
+: "${OPSAGENT:?OPSAGENT must name the opsagent binary}"
+: "${OA_SOURCE_DIR:?OA_SOURCE_DIR must name the source tree}"
+
+T=$(mktemp -d /tmp/oa-test.XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+
+# With -fno-sanitize-recover a sanitizer report ends the process, but the
+# report itself is what we want to see when a test fails.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+fail() {
+    echo "FAIL: $*" >&2
+    if [ -f "$T/out" ]; then echo "--- stdout:" >&2; cat "$T/out" >&2; fi
+    if [ -f "$T/err" ]; then echo "--- stderr:" >&2; cat "$T/err" >&2; fi
+    exit 1
+}
+
+# agent ARGS...: runs opsagent, keeps stdout in $T/out, stderr in $T/err and
+# the exit status in $RC. Never fails by itself.
+agent() {
+    set +e
+    "$OPSAGENT" "$@" >"$T/out" 2>"$T/err"
+    RC=$?
+    set -e
+    no_sanitizer_report
+}
+
+no_sanitizer_report() {
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/err" "$T/out"; then
+        fail "sanitizer report"
+    fi
+}
+
+expect_rc() {
+    [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"
+}
+
+# expect_line FILE REGEX: some line of FILE matches REGEX (grep -E).
+expect_line() {
+    grep -qE -- "$2" "$T/$1" || fail "no line of $1 matches: $2"
+}
+
+expect_no_line() {
+    if grep -qE -- "$2" "$T/$1"; then fail "a line of $1 matches: $2"; fi
+}
+
+# expect_lines FILE N: FILE has exactly N lines.
+expect_lines() {
+    local n
+    n=$(wc -l <"$T/$1")
+    [ "$n" -eq "$2" ] || fail "$1 has $n lines, expected $2"
+}
+
+# recipe NAME JSON: writes a recipe file $T/NAME.json.
+recipe() {
+    printf '%s\n' "$2" >"$T/$1.json"
+}
+
+# config NAME TEXT: writes a config file $T/NAME.conf.
+config() {
+    printf '%s\n' "$2" >"$T/$1.conf"
+}
+
+# json_field N FIELD: prints FIELD of the N-th JSON line of stdout (1-based).
+json_field() {
+    python3 - "$T/out" "$1" "$2" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+obj = json.loads(lines[int(sys.argv[2]) - 1])
+v = obj[sys.argv[3]]
+print(json.dumps(v) if not isinstance(v, str) else v)
+PY
+}
+
+# in_sandbox: re-runs the calling test as root in new mount and pid
+# namespaces with private copies of /etc and an empty /opt, so that it may
+# create users and directories without touching the machine. Exits 77
+# (skipped) where that is not possible.
+in_sandbox() {
+    if [ -n "${OA_IN_SANDBOX:-}" ]; then
+        mount --make-rprivate /
+        cp -a /etc "$T/etc"
+        mount --bind "$T/etc" /etc
+        mount -t tmpfs -o mode=0755 opsagent-test /opt
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ] || ! unshare --mount --pid --fork --mount-proc true 2>/dev/null; then
+        echo "SKIP: needs root and unshare (mount and pid namespaces)"
+        exit 77
+    fi
+    rm -rf "$T"
+    exec unshare --mount --pid --fork --mount-proc env OA_IN_SANDBOX=1 bash "$0" "$@"
+}
+
+# add_user NAME UID: a throwaway user and group, in the sandbox's /etc only.
+add_user() {
+    [ -n "${OA_IN_SANDBOX:-}" ] || fail "add_user outside the sandbox"
+    echo "$1:x:$2:$2::/home/$1:/bin/sh" >>/etc/passwd
+    echo "$1:x:$2:" >>/etc/group
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# The command line: help, version, usage errors, and the commands that are
+# not in this build yet, which say so plainly and exit non-zero.
+. "$(dirname "$0")/../lib.sh"
+
+agent --help
+expect_rc 0
+expect_line out '^  opsagent \[-c FILE\] \[-v\|-q\] once RECIPE\.json \[--dry-run\] \[--json\]'
+agent --version
+expect_rc 0
+expect_line out '^opsagent [0-9]+\.[0-9]+\.[0-9]+$'
+agent
+expect_rc 64
+agent frobnicate
+expect_rc 64
+expect_line err "unknown command 'frobnicate'"
+agent once
+expect_rc 64
+expect_line err 'expected one recipe file'
+agent once a.json b.json
+expect_rc 64
+agent once --bogus x.json
+expect_rc 64
+
+config good '[userdata]
+ws_uri = wss://backend.example:443/agent
+app_id = app-1'
+for cmd in run check status stop; do
+    agent -c "$T/good.conf" "$cmd"
+    expect_rc 69
+    expect_line err "opsagent $cmd: not available in this build"
+done
+config bad '[network]
+keepalive = x'
+agent -c "$T/bad.conf" run
+expect_rc 78
