@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
 # Helpers for the integration tests: each test is a bash script that runs the
 # real opsagent binary ($OPSAGENT) and checks what a user would see: exit
 # status, stdout lines, stderr lines. Sourced by every test script.

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The two developer commands of the README, for a fresh Debian 12 machine:
+#   bootstrap/dev.sh demo   install the build dependencies, build, and run
+#                           `opsagent once` on the bundled example recipe
+#   bootstrap/dev.sh test   install the test dependencies, build with
+#                           AddressSanitizer + UndefinedBehaviorSanitizer, and
+#                           run every test (this is what CI runs)
+# Run as root, or as a user who may sudo (apt-get needs root).
+set -eu
+cd "$(dirname "$0")/.."
+
+BUILD_DEPS="cmake ninja-build gcc pkg-config libuv1-dev libwslay-dev libyajl-dev
+    libmbedtls-dev libinih-dev libhttp-parser-dev"
+TEST_DEPS="$BUILD_DEPS clang clang-format libcmocka-dev python3 procps time util-linux"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# install "PKG PKG…": installs the Debian packages that are missing.
+install() {
+    missing=""
+    for p in $1; do
+        [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] ||
+            missing="$missing $p"
+    done
+    [ -n "$missing" ] || return 0
+    as_root apt-get update -q
+    # shellcheck disable=SC2086 # the list is meant to split
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+demo() {
+    install "$BUILD_DEPS"
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPSAGENT_BUILD_TESTS=OFF
+    cmake --build build
+    ./build/opsagent once bootstrap/examples/hello.json
+}
+
+test_all() {
+    install "$TEST_DEPS"
+    # Layout is checked, not just advised.
+    # shellcheck disable=SC2046
+    clang-format --dry-run -Werror $(git ls-files '*.c' '*.h' 2>/dev/null || find agent proto builtins test -name '*.[ch]')
+    # Warnings are errors with clang too.
+    CC=clang cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    cmake --build build-clang
+    # The tests themselves run on the sanitizer build.
+    cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPSAGENT_SANITIZE=ON
+    cmake --build build-test
+    cd build-test
+    ctest --output-on-failure -j "$(nproc)"
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) test_all ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 64
+    ;;
+esac
