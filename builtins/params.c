@@ -281,8 +281,10 @@ int oa_params_parse(const struct oa_param_spec *spec, size_t n_spec, const struc
     int r = 0;
 
     p.v = oa_calloc(n_spec, sizeof(*p.v));
-    if (!p.v)
+    if (!p.v) {
+        snprintf(reterr, errlen, "out of memory");
         return -ENOMEM;
+    }
     for (size_t i = 0; i < n_spec && r == 0; i++) {
         const struct oa_json *v = oa_json_get(obj, spec[i].name);
         bool empty = !v || is_empty(v);

@@ -17,7 +17,8 @@ static int parse_digits(const char **sp, uint64_t max, uint64_t *ret)
         return OA_ESYNTAX;
     for (; *s >= '0' && *s <= '9'; s++) {
         unsigned d = (unsigned)(*s - '0');
-        if (v > (max - d) / 10)
+        /* d > max: "5" with a max of 3 (max - d would wrap around). */
+        if (d > max || v > (max - d) / 10)
             return OA_ERANGE;
         v = v * 10 + d;
     }
