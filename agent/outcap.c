@@ -92,15 +92,19 @@ char *oa_outcap_finish(struct oa_outcap *c, size_t *ret_len)
     size_t mlen = 0, len;
     char *out;
 
-    if (c->err)
+    if (c->err) {
+        oa_outcap_done(c);
         return NULL;
+    }
     if (cut > 0)
         mlen = (size_t)snprintf(marker, sizeof(marker), "\n[... %llu bytes of output cut ...]\n",
                                 (unsigned long long)cut);
     len = c->head_len + mlen + c->tail_len;
     out = oa_malloc(len + 1);
-    if (!out)
+    if (!out) {
+        oa_outcap_done(c);
         return NULL;
+    }
     memcpy(out, c->head ? c->head : "", c->head_len);
     memcpy(out + c->head_len, marker, mlen);
     for (size_t i = 0; i < c->tail_len; i++)

@@ -178,8 +178,12 @@ static void enter_running(struct oa_sw *sw)
         finish_state(sw, oa_state_outcome_new(false, why), "could not start");
 }
 
+static void install_pending(struct oa_sw *sw);
+
 static void enter_prepare(struct oa_sw *sw)
 {
+    if (sw->pending)
+        install_pending(sw);
     /* The module repository is synchronised here once the agent has one
      * (a later issue); with built-in modules only there is nothing to do. */
     sw->index = 0;
@@ -411,7 +415,6 @@ static void on_kick(uv_timer_t *t)
     }
     if (sw->pending && (sw->state == SW_IDLE || sw->state == SW_WAITING || sw->state == SW_DELAY ||
                         sw->state == SW_RETRY_WAIT)) {
-        install_pending(sw);
         set_state(sw, SW_PREPARE, "new recipe");
         return;
     }

@@ -22,7 +22,8 @@ int oa_parse_duration_ms(const char *s, uint64_t default_unit_ms, uint64_t max_m
 /* true/false, yes/no, on/off, 1/0, any case. */
 int oa_parse_bool(const char *s, bool *ret);
 
-/* Formats a duration for people: "600 s", "250 ms", "10 min". Returns buf. */
+/* Formats a duration for people: "90 s", "250 ms", "10 min" (whole minutes
+ * from ten minutes on). Returns buf. */
 const char *oa_format_duration(uint64_t ms, char *buf, unsigned size);
 
 #endif
