@@ -34,6 +34,7 @@ struct oa_exec {
     bool exited, timed_out, grace_over, killed, finishing;
     int pgid;
     uint64_t start_ns;
+    uint64_t term_ns; /* when the timeout sent SIGTERM */
     struct oa_outcap cap;
     struct oa_buf result;
     bool result_too_big;
@@ -193,12 +194,16 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
     x->outcome.exit_status = status;
     x->outcome.term_signal = sig;
     oa_debug("exec: pid %d exited (status %lld, signal %d)", x->pgid, (long long)status, sig);
-    /* After a timeout, members of the group that ignore SIGTERM get SIGKILL
-     * when the grace period ends; report only then. */
+    /* After a timeout, wait for the rest of the group (on_timer polls it
+     * and kills what ignores SIGTERM when the grace period ends). */
     if (x->timed_out && !x->grace_over && group_alive(x->pgid))
         return;
     finish(x);
 }
+
+/* After a timeout the timer ticks every GROUP_POLL_MS until the group is
+ * gone, sending SIGKILL once the grace period is over. */
+#define GROUP_POLL_MS 20
 
 static void on_timer(uv_timer_t *t)
 {
@@ -206,15 +211,18 @@ static void on_timer(uv_timer_t *t)
 
     if (!x->timed_out) {
         x->timed_out = true;
+        x->term_ns = uv_hrtime();
         oa_debug("exec: pid %d timed out, SIGTERM to its group", x->pgid);
         (void)kill(-x->pgid, SIGTERM);
-        uv_timer_start(&x->timer, on_timer, x->kill_grace_ms, 0);
+        uv_timer_start(&x->timer, on_timer, GROUP_POLL_MS, GROUP_POLL_MS);
         return;
     }
-    x->grace_over = true;
-    oa_debug("exec: group %d still alive after the grace period, SIGKILL", x->pgid);
-    (void)kill(-x->pgid, SIGKILL);
-    if (x->exited)
+    if (!x->grace_over && uv_hrtime() - x->term_ns >= x->kill_grace_ms * 1000000) {
+        x->grace_over = true;
+        oa_debug("exec: group %d still alive after the grace period, SIGKILL", x->pgid);
+        (void)kill(-x->pgid, SIGKILL);
+    }
+    if (x->exited && (x->grace_over || !group_alive(x->pgid)))
         finish(x);
 }
 
