@@ -19,6 +19,12 @@ const char *oa_strerror(int err)
         return "invalid UTF-8";
     case OA_ERANGE:
         return "number out of range";
+    case OA_ETLS:
+        return "TLS failure";
+    case OA_ECLOSED:
+        return "closed by the peer";
+    case OA_EPROTO:
+        return "protocol error";
     default:
         /* libuv's codes on Unix are negative errno values. */
         return strerror(err < 0 ? -err : err);

@@ -16,6 +16,9 @@ enum oa_err {
     OA_ESCHEMA = -20003, /* well-formed, but breaks a validation rule */
     OA_EUTF8 = -20004,   /* invalid UTF-8 */
     OA_ERANGE = -20005,  /* a number outside its allowed range */
+    OA_ETLS = -20006,    /* the TLS handshake or a TLS record failed */
+    OA_ECLOSED = -20007, /* the peer closed the stream (TLS close_notify, WebSocket close) */
+    OA_EPROTO = -20008,  /* the peer broke a protocol (HTTP, WebSocket) */
 };
 
 /* Returns a static message for any code: ours, libuv's or a negative errno. */
