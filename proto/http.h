@@ -20,33 +20,38 @@
 #define OA_HTTP_WS_KEY_LEN 24    /* base64 of 16 random bytes */
 #define OA_HTTP_WS_ACCEPT_LEN 28 /* base64 of a SHA-1 digest */
 
-/* A new Sec-WebSocket-Key: 16 random bytes, base64, NUL-terminated. */
+/* A new Sec-WebSocket-Key: 16 random bytes, base64, NUL-terminated.
+ * Returns 0 or OA_ETLS (the RNG failed). */
 int oa_http_ws_key(struct oa_rng *rng, char key[OA_HTTP_WS_KEY_LEN + 1]);
-/* The Sec-WebSocket-Accept the server must answer for key. */
+/* The Sec-WebSocket-Accept the server must answer for key. Returns 0 or
+ * -EINVAL (a key over 64 bytes). */
 int oa_http_ws_accept(const char *key, char accept[OA_HTTP_WS_ACCEPT_LEN + 1]);
 
 /* Appends the GET … Upgrade: websocket request. The Host header carries the
  * port only when it is not the scheme's default (80, or 443 when tls). An
- * IPv6 host is written in brackets. Returns 0 or -ENOMEM / OA_ETOOBIG. */
+ * IPv6 host is written in brackets. Returns 0 or -ENOMEM / OA_ETOOBIG, or
+ * -EINVAL for a port outside 1..65535 or a host, path or key holding
+ * spaces or control characters. Nothing is appended on failure. */
 int oa_http_upgrade_request(struct oa_buf *out, const char *host, int port, bool tls,
                             const char *path, const char *key);
 
 /* Appends "CONNECT host:port HTTP/1.1" with Host and, when userinfo
- * ("user:pass") is given, Proxy-Authorization: Basic. */
+ * ("user:pass") is given, Proxy-Authorization: Basic. Same returns as
+ * oa_http_upgrade_request. */
 int oa_http_connect_request(struct oa_buf *out, const char *host, int port, const char *userinfo);
 
 /* A response being parsed. Only what the agent needs is kept. */
 struct oa_http_response {
-    int status;         /* e.g. 101, 200, 407 */
-    char *upgrade;      /* the Upgrade header, or NULL */
-    char *connection;   /* the Connection header, or NULL */
-    char *accept;       /* Sec-WebSocket-Accept, or NULL */
-    bool complete;      /* the header block has ended */
+    int status;       /* e.g. 101, 200, 407 */
+    char *upgrade;    /* the Upgrade header, or NULL */
+    char *connection; /* the Connection header, or NULL */
+    char *accept;     /* Sec-WebSocket-Accept, or NULL */
+    bool complete;    /* the header block has ended */
     size_t header_bytes;
     size_t max_header;
-    void *parser;       /* http-parser state, private */
-    char *field;        /* private: the header name being read */
-    int err;            /* private */
+    void *parser; /* http-parser state, private */
+    char *field;  /* private: the header name being read */
+    int err;      /* private */
 };
 
 void oa_http_response_init(struct oa_http_response *r, size_t max_header);

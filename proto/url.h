@@ -19,7 +19,8 @@ struct oa_url {
 };
 
 /* Parses an absolute ws, wss, http or https URL. Returns 0 or OA_ESCHEMA
- * with the reason in reterr; *ret is written only on success. */
+ * with the reason in reterr (-ENOMEM when out of memory); *ret is written
+ * only on success. */
 int oa_url_parse(const char *s, struct oa_url *ret, char *reterr, size_t errlen);
 void oa_url_done(struct oa_url *u);
 

@@ -48,16 +48,22 @@ void oa_ws_free(struct oa_ws *ws);
 int oa_ws_feed(struct oa_ws *ws, const void *data, size_t len);
 
 /* Queue a message or a control frame. Return 0, or OA_ECLOSED once a close
- * frame was queued or sent, or -ENOMEM. */
+ * frame was queued or sent, or -ENOMEM; -EINVAL for a close reason over
+ * 123 bytes (RFC 6455 §5.5). */
 int oa_ws_send_text(struct oa_ws *ws, const char *msg, size_t len);
 int oa_ws_send_ping(struct oa_ws *ws);
 int oa_ws_send_close(struct oa_ws *ws, uint16_t code, const char *reason);
 
 /* Serialises what is queued (frames, pongs, a close) into out, masked.
- * Returns 0 or -ENOMEM / OA_ETOOBIG (out's cap). */
+ * Returns 0 or -ENOMEM / OA_ETOOBIG (out's cap). On OA_ETOOBIG out was
+ * filled to its cap and the rest stays queued, in order: send out and call
+ * again. After -ENOMEM a later call carries on where this one stopped.
+ * OA_ETLS if the RNG failed to give a mask (the stream is then unusable). */
 int oa_ws_take_output(struct oa_ws *ws, struct oa_buf *out);
 
-/* The code of the close frame we queued or sent, or 0. */
+/* The code of the close frame we queued or sent, or 0. 1005 when that
+ * frame carries no code (our echo of a close without one, or the close
+ * wslay sends after a broken frame header). */
 uint16_t oa_ws_close_code(const struct oa_ws *ws);
 /* Both close frames have been exchanged: the transport may be closed. */
 bool oa_ws_close_done(const struct oa_ws *ws);
