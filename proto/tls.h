@@ -43,8 +43,9 @@ bool oa_tls_config_insecure(const struct oa_tls_config *cfg);
 struct oa_tls;
 
 /* One client session for host (SNI and the name the certificate must
- * carry; an IP literal is checked against the certificate's IP SANs where
- * mbedTLS supports it). cfg is borrowed. Returns 0 or -ENOMEM / OA_ETLS. */
+ * carry). mbedTLS 2.28 ignores IP SANs: an IP literal passes only when a
+ * dNSName SAN (or the CN of a certificate without SANs) is that same text.
+ * cfg is borrowed. Returns 0 or -ENOMEM / OA_ETLS (host NULL or empty). */
 int oa_tls_new(struct oa_tls_config *cfg, const char *host, struct oa_tls **ret);
 void oa_tls_free(struct oa_tls *t);
 
@@ -61,7 +62,8 @@ int oa_tls_handshake(struct oa_tls *t, char *reterr, size_t errlen);
 
 /* Decrypts application data into buf. Returns the number of bytes (> 0), 0
  * when it needs more input, OA_ECLOSED after the peer's close_notify, or
- * OA_ETLS with the reason in reterr. Call until it returns 0. */
+ * OA_ETLS with the reason in reterr. Call until it returns 0, then take the
+ * output: reading may queue an alert (e.g. declining a renegotiation). */
 ssize_t oa_tls_read(struct oa_tls *t, void *buf, size_t cap, char *reterr, size_t errlen);
 
 /* Encrypts len bytes of application data (all of them) into the output.
