@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "once.h"
+#include "service.h"
 
 /* Parsed command-line values (the house style allows these as globals). */
 static const char *arg_config;
@@ -73,6 +74,17 @@ static int load_config(struct oa_cfg *cfg, bool optional, unsigned flags)
     return 0;
 }
 
+static bool self_exe(char *buf, size_t size)
+{
+    size_t len = size;
+
+    if (uv_exepath(buf, &len) < 0) {
+        oa_log(OA_LOG_CRIT, "cannot find the agent's own binary for exec-state");
+        return false;
+    }
+    return true;
+}
+
 static int cmd_once(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -84,7 +96,6 @@ static int cmd_once(int argc, char **argv)
     struct oa_once_opts o = {0};
     struct oa_cfg cfg;
     char exe[4096];
-    size_t exe_len = sizeof(exe);
     int c, r;
 
     optind = 0;
@@ -108,10 +119,8 @@ static int cmd_once(int argc, char **argv)
         return OA_EXIT_USAGE;
     }
     o.recipe_path = argv[optind];
-    if (uv_exepath(exe, &exe_len) < 0) {
-        oa_log(OA_LOG_CRIT, "cannot find the agent's own binary for exec-state");
+    if (!self_exe(exe, sizeof(exe)))
         return OA_EXIT_SOFTWARE;
-    }
     o.self_exe = exe;
     r = load_config(&cfg, true, 0);
     if (r == 0)
@@ -120,19 +129,31 @@ static int cmd_once(int argc, char **argv)
     return r;
 }
 
-/* run, check, status and stop: the config is checked for real; the parts
- * they need arrive with the Manager and the control socket. */
-static int cmd_unavailable(const char *name, unsigned flags)
+static int cmd_service(bool check)
 {
     struct oa_cfg cfg;
-    int r = load_config(&cfg, false, flags);
+    char exe[4096];
+    int r = load_config(&cfg, false, OA_CFG_REQUIRE_BACKEND);
+
+    if (r == 0)
+        r = self_exe(exe, sizeof(exe)) ? oa_service_run(&cfg, exe, check) : OA_EXIT_SOFTWARE;
+    oa_cfg_done(&cfg);
+    return r;
+}
+
+/* status and stop: the config is checked for real; the control socket they
+ * talk to is not in this build yet. */
+static int cmd_unavailable(const char *name)
+{
+    struct oa_cfg cfg;
+    int r = load_config(&cfg, false, 0);
 
     oa_cfg_done(&cfg);
     if (r != 0)
         return r;
     fprintf(stderr,
-            "opsagent %s: not available in this build: the backend connection and the control "
-            "socket are not implemented yet (the config %s is valid)\n",
+            "opsagent %s: not available in this build: the control socket is not implemented "
+            "yet (the config %s is valid)\n",
             name, arg_config ? arg_config : OA_CFG_DEFAULT_PATH);
     return OA_EXIT_UNAVAILABLE;
 }
@@ -187,9 +208,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "once") == 0)
         return cmd_once(argc, argv);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0)
-        return cmd_unavailable(cmd, OA_CFG_REQUIRE_BACKEND);
+        return cmd_service(strcmp(cmd, "check") == 0);
     if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stop") == 0)
-        return cmd_unavailable(cmd, 0);
+        return cmd_unavailable(cmd);
     fprintf(stderr, "opsagent: unknown command '%s'\n", cmd);
     usage(stderr);
     return OA_EXIT_USAGE;

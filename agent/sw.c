@@ -551,6 +551,11 @@ void oa_sw_wait_done(struct oa_sw *sw, int64_t version, const char *id)
     kick(sw);
 }
 
+int64_t oa_sw_waiting_version(const struct oa_sw *sw)
+{
+    return sw->state == SW_WAITING ? sw->recipe->version : 0;
+}
+
 bool oa_sw_stopped(const struct oa_sw *sw)
 {
     return sw->state == SW_STOPPED;

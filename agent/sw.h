@@ -86,6 +86,8 @@ void oa_sw_resume(struct oa_sw *sw);
 void oa_sw_wait_done(struct oa_sw *sw, int64_t version, const char *id);
 
 bool oa_sw_stopped(const struct oa_sw *sw);
+/* The recipe version when a meta.wait is pending, else 0 (for WaitQuery). */
+int64_t oa_sw_waiting_version(const struct oa_sw *sw);
 const char *oa_sw_state_name(const struct oa_sw *sw);
 
 #endif

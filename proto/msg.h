@@ -75,6 +75,66 @@ struct oa_statelog {
 
 void oa_msg_statelog_free(struct oa_statelog *l);
 
+/* Backend → agent messages (protocol.md). */
+enum oa_msg_code {
+    OA_MSG_UNKNOWN,       /* no code, an unknown code, or not an object: ignored */
+    OA_MSG_APP_NOT_READY, /* AppNotReady */
+    OA_MSG_RECIPE,        /* RecipeMetadata */
+    OA_MSG_STATE,         /* State: a waited state is done */
+    OA_MSG_WAIT_LIST,     /* WaitList: the answer to WaitQuery */
+    OA_MSG_AGENT_UPDATE,  /* AgentUpdate */
+    OA_MSG_TEST,          /* Test: answer with a Test message */
+    OA_MSG_TEST_ANS,      /* TestAns */
+};
+
+struct oa_msg {
+    enum oa_msg_code code;
+    struct oa_recipe *recipe; /* RECIPE */
+    int64_t version;          /* STATE, WAIT_LIST */
+    char *id;                 /* STATE */
+    char **ids;               /* WAIT_LIST: the state_id of every entry */
+    size_t n_ids;
+    char *update_version; /* AGENT_UPDATE */
+    char *update_url;
+    bool test_result; /* TEST_ANS */
+    char *test_error; /* TEST_ANS, may be NULL */
+};
+
+struct oa_msg_limits {
+    unsigned max_depth; /* JSON nesting */
+    size_t max_states;
+};
+
+/* Decodes one text message. Returns:
+ *   0 with *ret filled (free with oa_msg_done); ret->code OA_MSG_UNKNOWN
+ *     means "log a warning and ignore", with the reason in reterr;
+ *   OA_ESYNTAX: not JSON (protocol.md: close with 1007);
+ *   OA_EDEPTH / OA_ETOOBIG: beyond the limits (reject, keep running);
+ *   OA_ESCHEMA: a known message that breaks a rule (reject it as a whole);
+ *   -ENOMEM.
+ * reterr names the rule, e.g. "State: 'id' must be a non-empty string". */
+int oa_msg_decode(const char *text, size_t len, const struct oa_msg_limits *limits,
+                  struct oa_msg *ret, char *reterr, size_t errlen);
+void oa_msg_done(struct oa_msg *m);
+
+/* At most 200 bytes of a message for a log line, every byte that is not
+ * printable ASCII replaced by '?'. Returns out. */
+const char *oa_msg_sample(const char *text, size_t len, char *out, size_t outlen);
+
+/* The identity every agent → backend message carries. */
+struct oa_msg_ident {
+    const char *instance_id;
+    const char *app_id;
+    const char *agent_version;
+    const char *token;       /* never logged */
+    const char *init_errors; /* NULL → null */
+};
+
+/* Handshake, or the answer to Test (same fields, code "Test"). Appends one
+ * JSON object to out. Returns 0, -ENOMEM or OA_ETOOBIG. */
+int oa_msg_encode_handshake(const struct oa_msg_ident *id, bool test, struct oa_buf *out);
+int oa_msg_encode_wait_query(const struct oa_msg_ident *id, int64_t version, struct oa_buf *out);
+
 enum {
     OA_MSG_LOCAL_FIELDS = 1u << 0, /* add duration_ms (and null result when not_run) */
 };

@@ -230,3 +230,184 @@ int oa_msg_decode_recipe(struct oa_json *obj, unsigned flags, size_t max_states,
     *ret = r;
     return 0;
 }
+
+void oa_msg_done(struct oa_msg *m)
+{
+    if (!m)
+        return;
+    oa_msg_recipe_free(m->recipe);
+    oa_free(m->id);
+    for (size_t i = 0; i < m->n_ids; i++)
+        oa_free(m->ids[i]);
+    oa_free(m->ids);
+    oa_free(m->update_version);
+    oa_free(m->update_url);
+    oa_free(m->test_error);
+    memset(m, 0, sizeof(*m));
+}
+
+const char *oa_msg_sample(const char *text, size_t len, char *out, size_t outlen)
+{
+    size_t n = len < 200 ? len : 200;
+
+    if (n >= outlen)
+        n = outlen - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+    out[n] = '\0';
+    return out;
+}
+
+static int get_version(const struct oa_json *obj, const char *msg, int64_t *ret, char *reterr,
+                       size_t errlen)
+{
+    const struct oa_json *v = oa_json_get(obj, "recipe_version");
+    uint64_t u;
+
+    if (!v || v->type != OA_JSON_NUMBER || oa_parse_u64(v->u.str, INT64_MAX, &u) < 0 || u == 0) {
+        snprintf(reterr, errlen, "%s: 'recipe_version' must be a positive integer", msg);
+        return OA_ESCHEMA;
+    }
+    *ret = (int64_t)u;
+    return 0;
+}
+
+static int get_name(const struct oa_json *obj, const char *key, const char *msg, char **ret,
+                    char *reterr, size_t errlen)
+{
+    const struct oa_json *v = oa_json_get(obj, key);
+
+    if (!is_name(v)) {
+        snprintf(reterr, errlen, "%s: '%s' must be a non-empty string", msg, key);
+        return OA_ESCHEMA;
+    }
+    *ret = oa_strndup(v->u.str, v->len);
+    return *ret ? 0 : -ENOMEM;
+}
+
+static int decode_wait_list(const struct oa_json *obj, struct oa_msg *m, char *reterr,
+                            size_t errlen)
+{
+    const struct oa_json *w = oa_json_get(obj, "waited");
+    int r = get_version(obj, "WaitList", &m->version, reterr, errlen);
+
+    if (r < 0)
+        return r;
+    if (!w || w->type != OA_JSON_ARRAY) {
+        snprintf(reterr, errlen, "WaitList: 'waited' must be an array");
+        return OA_ESCHEMA;
+    }
+    m->ids = oa_calloc(w->len, sizeof(*m->ids));
+    if (!m->ids)
+        return -ENOMEM;
+    for (size_t i = 0; i < w->len; i++) {
+        if (w->u.items[i]->type != OA_JSON_OBJECT) {
+            snprintf(reterr, errlen, "WaitList: 'waited' entry %zu must be an object", i + 1);
+            return OA_ESCHEMA;
+        }
+        r = get_name(w->u.items[i], "state_id", "WaitList", &m->ids[i], reterr, errlen);
+        if (r < 0)
+            return r;
+        m->n_ids = i + 1;
+    }
+    return 0;
+}
+
+static int decode_test_ans(const struct oa_json *obj, struct oa_msg *m, char *reterr, size_t errlen)
+{
+    const struct oa_json *res = oa_json_get(obj, "result");
+    const struct oa_json *err = oa_json_get(obj, "error");
+
+    if (!res || res->type != OA_JSON_BOOL) {
+        snprintf(reterr, errlen, "TestAns: 'result' must be true or false");
+        return OA_ESCHEMA;
+    }
+    m->test_result = res->u.boolean;
+    if (!err || err->type == OA_JSON_NULL)
+        return 0;
+    if (err->type != OA_JSON_STRING) {
+        snprintf(reterr, errlen, "TestAns: 'error' must be a string or null");
+        return OA_ESCHEMA;
+    }
+    m->test_error = oa_strndup(err->u.str, err->len);
+    return m->test_error ? 0 : -ENOMEM;
+}
+
+/* Decodes the object of a known code into m. */
+static int decode_known(struct oa_json *obj, const char *code, const struct oa_msg_limits *lim,
+                        struct oa_msg *m, char *reterr, size_t errlen)
+{
+    char why[768];
+    int r;
+
+    if (strcmp(code, "AppNotReady") == 0) {
+        m->code = OA_MSG_APP_NOT_READY;
+        return 0;
+    }
+    if (strcmp(code, "Test") == 0) {
+        m->code = OA_MSG_TEST;
+        return 0;
+    }
+    if (strcmp(code, "RecipeMetadata") == 0) {
+        m->code = OA_MSG_RECIPE;
+        if (!(m->recipe = oa_calloc(1, sizeof(*m->recipe))))
+            return -ENOMEM;
+        r = oa_msg_decode_recipe(obj, 0, lim->max_states, m->recipe, why, sizeof(why));
+        if (r < 0)
+            snprintf(reterr, errlen, "RecipeMetadata: %s", why);
+        return r;
+    }
+    if (strcmp(code, "State") == 0) {
+        m->code = OA_MSG_STATE;
+        r = get_version(obj, "State", &m->version, reterr, errlen);
+        return r < 0 ? r : get_name(obj, "id", "State", &m->id, reterr, errlen);
+    }
+    if (strcmp(code, "WaitList") == 0) {
+        m->code = OA_MSG_WAIT_LIST;
+        return decode_wait_list(obj, m, reterr, errlen);
+    }
+    if (strcmp(code, "AgentUpdate") == 0) {
+        m->code = OA_MSG_AGENT_UPDATE;
+        r = get_name(obj, "version", "AgentUpdate", &m->update_version, reterr, errlen);
+        return r < 0 ? r : get_name(obj, "url", "AgentUpdate", &m->update_url, reterr, errlen);
+    }
+    if (strcmp(code, "TestAns") == 0) {
+        m->code = OA_MSG_TEST_ANS;
+        return decode_test_ans(obj, m, reterr, errlen);
+    }
+    snprintf(reterr, errlen, "unknown code '%.40s'", code);
+    m->code = OA_MSG_UNKNOWN;
+    return 0;
+}
+
+int oa_msg_decode(const char *text, size_t len, const struct oa_msg_limits *limits,
+                  struct oa_msg *ret, char *reterr, size_t errlen)
+{
+    /* A message holds at most one node per two bytes. */
+    struct oa_json_limits jl = {limits->max_depth, len / 2 + 16};
+    struct oa_msg m = {0};
+    struct oa_json *root;
+    const struct oa_json *code;
+    int r;
+
+    r = oa_json_parse(text, len, &jl, &root, reterr, errlen);
+    if (r < 0)
+        return r;
+    code = oa_json_get(root, "code");
+    if (root->type != OA_JSON_OBJECT) {
+        snprintf(reterr, errlen, "not a JSON object but %s", oa_json_type_name(root));
+        r = 0;
+    } else if (!code || code->type != OA_JSON_STRING) {
+        snprintf(reterr, errlen, "no string 'code'");
+        r = 0;
+    } else {
+        r = decode_known(root, code->u.str, limits, &m, reterr, errlen);
+    }
+    oa_json_free(root);
+    if (r < 0) {
+        oa_msg_done(&m);
+        return r;
+    }
+    *ret = m;
+    return 0;
+}

@@ -86,3 +86,63 @@ int oa_msg_encode_statelog(const struct oa_statelog *l, unsigned flags, struct o
     yajl_gen_free(g);
     return r;
 }
+
+static int gen_ident(yajl_gen g, const char *code, const struct oa_msg_ident *id)
+{
+    int r = oa_json_gen_key_str(g, "code", code);
+
+    if (r == 0)
+        r = oa_json_gen_key_str(g, "instance_id", id->instance_id ? id->instance_id : "");
+    if (r == 0)
+        r = oa_json_gen_key_str(g, "app_id", id->app_id ? id->app_id : "");
+    return r;
+}
+
+static int finish(yajl_gen g, int r, struct oa_buf *out)
+{
+    const unsigned char *text;
+    size_t len;
+
+    if (r == 0)
+        r = yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -ENOMEM;
+    if (r == 0 && yajl_gen_get_buf(g, &text, &len) == yajl_gen_status_ok)
+        r = oa_buf_append(out, text, len);
+    yajl_gen_free(g);
+    return r;
+}
+
+int oa_msg_encode_handshake(const struct oa_msg_ident *id, bool test, struct oa_buf *out)
+{
+    yajl_gen g = oa_json_gen_new();
+    int r;
+
+    if (!g)
+        return -ENOMEM;
+    r = yajl_gen_map_open(g) == yajl_gen_status_ok ? 0 : -ENOMEM;
+    if (r == 0)
+        r = gen_ident(g, test ? "Test" : "Handshake", id);
+    if (r == 0)
+        r = oa_json_gen_key_str(g, "agent_version", id->agent_version ? id->agent_version : "");
+    if (r == 0)
+        r = oa_json_gen_key_int(g, "protocol_version", 1);
+    if (r == 0)
+        r = oa_json_gen_key_str(g, "instance_token", id->token ? id->token : "");
+    if (r == 0)
+        r = oa_json_gen_key_str(g, "init_errors", id->init_errors);
+    return finish(g, r, out);
+}
+
+int oa_msg_encode_wait_query(const struct oa_msg_ident *id, int64_t version, struct oa_buf *out)
+{
+    yajl_gen g = oa_json_gen_new();
+    int r;
+
+    if (!g)
+        return -ENOMEM;
+    r = yajl_gen_map_open(g) == yajl_gen_status_ok ? 0 : -ENOMEM;
+    if (r == 0)
+        r = gen_ident(g, "WaitQuery", id);
+    if (r == 0)
+        r = oa_json_gen_key_int(g, "recipe_version", version);
+    return finish(g, r, out);
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The service: one loop, the Manager, the StatesWorker, the child runner
+ * and the signals. The two machines meet only here, through their ops
+ * tables; neither calls the other's code directly.
+ */
+#include "service.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ident.h"
+#include "log.h"
+#include "mem.h"
+#include "mgr.h"
+#include "netcfg.h"
+#include "once.h"
+#include "rng.h"
+#include "staterun.h"
+#include "sw.h"
+
+struct service {
+    const struct oa_cfg *cfg;
+    bool check;
+    int exit_code;
+    uv_loop_t loop;
+    struct oa_rng *rng;
+    struct oa_ident ident;
+    struct oa_netcfg net;
+    struct oa_staterun runner;
+    struct oa_sw_runner sw_runner;
+    struct oa_sw *sw;
+    struct oa_mgr *mgr;
+    uv_signal_t sigterm, sigint, sigusr1, sighup;
+    uv_timer_t check_timer;
+    unsigned stop_signals;
+};
+
+/* ---- StatesWorker → Manager ---- */
+
+static int sw_submit(void *ud, struct oa_statelog *log)
+{
+    struct service *s = ud;
+    return oa_mgr_submit_statelog(s->mgr, log);
+}
+
+static void sw_stopped(void *ud)
+{
+    struct service *s = ud;
+    oa_mgr_stop(s->mgr);
+}
+
+static const struct oa_sw_ops sw_ops = {sw_submit, NULL, sw_stopped};
+
+static int runner_start(void *rud, const struct oa_state *st, oa_staterun_cb cb, void *cb_ud,
+                        char *reterr, size_t errlen)
+{
+    return oa_staterun_start(rud, st, cb, cb_ud, reterr, errlen);
+}
+
+static void runner_kill(void *rud)
+{
+    oa_staterun_kill(rud);
+}
+
+/* ---- Manager → StatesWorker ---- */
+
+static void mgr_ready(void *ud)
+{
+    struct service *s = ud;
+    if (s->sw)
+        oa_sw_resume(s->sw);
+}
+
+static void mgr_recipe(void *ud, struct oa_recipe *r)
+{
+    struct service *s = ud;
+
+    if (s->sw)
+        oa_sw_push_recipe(s->sw, r);
+    else
+        oa_msg_recipe_free(r); /* check mode runs nothing */
+}
+
+static void mgr_wait_done(void *ud, int64_t version, const char *id)
+{
+    struct service *s = ud;
+    if (s->sw)
+        oa_sw_wait_done(s->sw, version, id);
+}
+
+static void mgr_update(void *ud, const char *version, const char *url)
+{
+    oa_log(OA_LOG_WARNING,
+           "AgentUpdate to version %s: self-update is not available in this build, ignoring",
+           version);
+    (void)url;
+}
+
+static void on_check_over(uv_timer_t *t)
+{
+    struct service *s = t->data;
+    oa_mgr_stop(s->mgr);
+}
+
+/* Ends `check` with code; the Manager is stopped at the next loop turn, not
+ * from inside its own callback. */
+static void finish_check(struct service *s, int code)
+{
+    if (s->exit_code < 0)
+        s->exit_code = code;
+    uv_timer_start(&s->check_timer, on_check_over, 0, 0);
+}
+
+static void mgr_test_answer(void *ud, bool result, const char *error)
+{
+    struct service *s = ud;
+    if (s->check)
+        finish_check(s, result ? OA_EXIT_OK : OA_EXIT_FAILED);
+}
+
+static void mgr_reload_identity(void *ud)
+{
+    struct service *s = ud;
+    struct oa_ident fresh;
+
+    if (oa_ident_load(s->cfg, s->rng, &fresh) < 0) {
+        oa_log(OA_LOG_WARNING, "cannot re-read the identity: out of memory; keeping it");
+        oa_ident_done(&fresh);
+        return;
+    }
+    oa_ident_done(&s->ident);
+    s->ident = fresh;
+}
+
+static int64_t mgr_waiting_version(void *ud)
+{
+    struct service *s = ud;
+    return s->sw ? oa_sw_waiting_version(s->sw) : 0;
+}
+
+static void mgr_lost(void *ud, const char *why)
+{
+    struct service *s = ud;
+
+    if (s->check) {
+        oa_log(OA_LOG_ERR, "check failed: %s", why);
+        finish_check(s, OA_EXIT_FAILED);
+    }
+}
+
+static void on_closed_handle(uv_handle_t *h) {}
+
+static void mgr_closed(void *ud)
+{
+    struct service *s = ud;
+
+    uv_close((uv_handle_t *)&s->sigterm, on_closed_handle);
+    uv_close((uv_handle_t *)&s->sigint, on_closed_handle);
+    uv_close((uv_handle_t *)&s->sigusr1, on_closed_handle);
+    uv_close((uv_handle_t *)&s->sighup, on_closed_handle);
+    uv_close((uv_handle_t *)&s->check_timer, on_closed_handle);
+}
+
+static const struct oa_mgr_ops mgr_ops = {
+    mgr_ready,           mgr_recipe,          mgr_wait_done, mgr_update, mgr_test_answer,
+    mgr_reload_identity, mgr_waiting_version, mgr_lost,      mgr_closed,
+};
+
+/* ---- signals ---- */
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct service *s = h->data;
+
+    if (signum == SIGHUP) {
+        mgr_reload_identity(s);
+        oa_mgr_reconnect(s->mgr);
+        return;
+    }
+    if (!s->sw) {
+        finish_check(s, OA_EXIT_FAILED);
+        return;
+    }
+    if (signum == SIGUSR1) {
+        oa_log(OA_LOG_NOTICE, "SIGUSR1: stopping after the current round");
+        oa_sw_stop(s->sw, OA_STOP_END);
+        return;
+    }
+    s->stop_signals++;
+    oa_log(OA_LOG_NOTICE, "%s: %s", strsignal(signum),
+           s->stop_signals == 1 ? "stopping after the running state (again to kill it)"
+                                : "killing the running state");
+    oa_sw_stop(s->sw, s->stop_signals == 1 ? OA_STOP_WAIT : OA_STOP_NOW);
+}
+
+static void on_check_timeout(uv_timer_t *t)
+{
+    struct service *s = t->data;
+
+    oa_log(OA_LOG_ERR, "check failed: no TestAns from the backend in time");
+    finish_check(s, OA_EXIT_FAILED);
+}
+
+static void start_signals(struct service *s)
+{
+    uv_signal_t *handles[] = {&s->sigterm, &s->sigint, &s->sigusr1, &s->sighup};
+    int signums[] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
+
+    for (size_t i = 0; i < 4; i++) {
+        uv_signal_init(&s->loop, handles[i]);
+        handles[i]->data = s;
+        uv_signal_start(handles[i], on_signal, signums[i]);
+    }
+}
+
+static struct oa_mgr_settings mgr_settings(const struct oa_cfg *cfg)
+{
+    struct oa_mgr_settings ms = {
+        .target = cfg->ws_uri,
+        .insecure = cfg->insecure,
+        .connect_timeout_ms = cfg->connect_timeout_ms,
+        .keepalive_ms = cfg->keepalive_ms,
+        .dead_after_ms = cfg->dead_after_ms,
+        .reconnect_min_ms = cfg->reconnect_min_ms,
+        .reconnect_max_ms = cfg->reconnect_max_ms,
+        .handshake_retry_ms = cfg->handshake_retry_ms,
+        .ready_reset_ms = 60000,
+        .limits = {OA_JSON_DEFAULT_DEPTH, OA_MSG_MAX_STATES},
+    };
+    return ms;
+}
+
+/* Builds the parts; returns 0 or an exit status (already logged). */
+static int build(struct service *s, const char *self_exe)
+{
+    const struct oa_cfg *cfg = s->cfg;
+    struct oa_staterun_cfg rc = {self_exe,           false,
+                                 cfg->watch_dir,     cfg->state_timeout_ms,
+                                 cfg->kill_grace_ms, cfg->output_limit};
+    struct oa_sw_settings ss = {false, cfg->delay_ms, cfg->retry_wait_ms};
+    struct oa_mgr_settings ms = mgr_settings(cfg);
+    char why[1024];
+    int r;
+
+    if ((r = uv_loop_init(&s->loop)) < 0) {
+        oa_log(OA_LOG_CRIT, "cannot start the event loop: %s", uv_strerror(r));
+        return OA_EXIT_SOFTWARE;
+    }
+    if (oa_rng_new(&s->rng) < 0) {
+        oa_log(OA_LOG_CRIT, "cannot seed the random generator");
+        return OA_EXIT_SOFTWARE;
+    }
+    if (oa_netcfg_init(&s->net, &s->loop, cfg, s->rng, why, sizeof(why)) < 0) {
+        oa_log(OA_LOG_ERR, "%s: %s", cfg->path ? cfg->path : "config", why);
+        return OA_EXIT_CONFIG;
+    }
+    if (oa_ident_load(cfg, s->rng, &s->ident) < 0) {
+        oa_log(OA_LOG_CRIT, "out of memory");
+        return OA_EXIT_SOFTWARE;
+    }
+    if (!s->check) {
+        oa_staterun_init(&s->runner, &s->loop, &rc);
+        s->sw_runner = (struct oa_sw_runner){runner_start, runner_kill, &s->runner};
+        if (!(s->sw = oa_sw_new(&s->loop, &ss, &sw_ops, s, &s->sw_runner)))
+            return OA_EXIT_SOFTWARE;
+    }
+    s->mgr = oa_mgr_new(&s->loop, &ms, &s->ident, s->rng, &mgr_ops, s, &s->net.transport);
+    return s->mgr ? 0 : OA_EXIT_SOFTWARE;
+}
+
+static void teardown(struct service *s)
+{
+    oa_sw_close(s->sw);
+    oa_mgr_close(s->mgr);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&s->loop) < 0)
+        oa_debug("service: handles left open at exit");
+    oa_netcfg_done(&s->net);
+    oa_ident_done(&s->ident);
+    oa_rng_free(s->rng);
+}
+
+int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
+{
+    struct service s = {.cfg = cfg, .check = check, .exit_code = -1};
+    int r = build(&s, self_exe);
+
+    if (r != 0) {
+        if (s.mgr || s.sw) {
+            oa_sw_close(s.sw);
+            oa_mgr_close(s.mgr);
+            uv_run(&s.loop, UV_RUN_DEFAULT);
+        }
+        uv_loop_close(&s.loop);
+        oa_netcfg_done(&s.net);
+        oa_ident_done(&s.ident);
+        oa_rng_free(s.rng);
+        return r;
+    }
+    start_signals(&s);
+    uv_timer_init(&s.loop, &s.check_timer);
+    s.check_timer.data = &s;
+    if (check)
+        uv_timer_start(&s.check_timer, on_check_timeout, 3 * cfg->connect_timeout_ms, 0);
+    oa_log(OA_LOG_NOTICE, "opsagent %s starting (%s)", OA_VERSION, check ? "check" : "service");
+    oa_mgr_start(s.mgr);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    teardown(&s);
+    return s.exit_code < 0 ? OA_EXIT_OK : s.exit_code;
+}
