@@ -23,13 +23,21 @@ agent once --bogus x.json
 expect_rc 64
 
 config good '[userdata]
-ws_uri = wss://backend.example:443/agent
-app_id = app-1'
-for cmd in run check status stop; do
+ws_uri = ws://127.0.0.1:9/agent
+app_id = app-1
+[global]
+state_dir = '"$T"'/state
+[network]
+instance_id = i-1'
+for cmd in status stop; do
     agent -c "$T/good.conf" "$cmd"
     expect_rc 69
     expect_line err "opsagent $cmd: not available in this build"
 done
+# check reports a backend it cannot reach and exits 1.
+agent -c "$T/good.conf" check
+expect_rc 1
+expect_line err "check failed: connection to ws://127\.0\.0\.1:9/agent failed: cannot connect to 127\.0\.0\.1:9: connection refused"
 config bad '[network]
 keepalive = x'
 agent -c "$T/bad.conf" run
