@@ -43,8 +43,11 @@ test_all() {
     # Layout is checked, not just advised.
     # shellcheck disable=SC2046
     clang-format --dry-run -Werror $(git ls-files '*.c' '*.h' 2>/dev/null || find agent proto builtins test -name '*.[ch]')
-    # Warnings are errors with clang too.
-    CC=clang cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    # Warnings are errors with both compilers, optimised (some warnings
+    # only appear then).
+    CC=gcc cmake -S . -B build-gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build build-gcc
+    CC=clang cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build-clang
     # The tests themselves run on the sanitizer build.
     cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPSAGENT_SANITIZE=ON

@@ -12,6 +12,7 @@ if(OPSAGENT_FUZZ)
     endif()
     # Every object is instrumented for coverage; only the fuzz executables link
     # libFuzzer's main (see test/fuzz/CMakeLists.txt).
-    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g)
-    add_link_options(-fsanitize=address,undefined)
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+                        -fno-omit-frame-pointer -g)
+    add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 endif()

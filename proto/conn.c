@@ -422,9 +422,13 @@ static void tls_input(struct oa_conn *c, const char *data, size_t len)
         if (start_upgrade(c) < 0)
             return;
     }
+    n = 0;
     while (!c->closing &&
            (n = oa_tls_read(c->tls, c->plain, sizeof(c->plain), why, sizeof(why))) > 0)
         app_input(c, c->plain, (size_t)n);
+    /* Reading may have queued an alert. */
+    if (!c->closing)
+        flush_tls(c);
     if (n == OA_ECLOSED)
         fail(c, OA_ECLOSED, "the backend ended the TLS session");
     else if (n < 0)
