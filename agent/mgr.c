@@ -221,9 +221,9 @@ static void send_statelog(struct oa_mgr *m, struct queued *q)
     oa_buf_init(&b, SIZE_MAX);
     if (oa_msg_encode_statelog(q->log, 0, &b) == 0 && send_msg(m, &b, &seq) == 0)
         q->seq = (uint64_t)seq;
-    oa_buf_done(&b);
     oa_debug("mgr: -> StateLog %s (%zu bytes, #%llu)", q->log->id, b.len,
              (unsigned long long)q->seq);
+    oa_buf_done(&b);
 }
 
 static void drop_entry(struct oa_mgr *m, struct queued *q)
