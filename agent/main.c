@@ -13,9 +13,12 @@
 
 #include "builtins.h"
 #include "cfg.h"
+#include "ctl.h"
+#include "json.h"
 #include "log.h"
 #include "once.h"
 #include "service.h"
+#include "status.h"
 
 /* Parsed command-line values (the house style allows these as globals). */
 static const char *arg_config;
@@ -39,7 +42,8 @@ static void usage(FILE *f)
           "  -q, --quiet        log warnings and errors only\n"
           "\n"
           "Exit status: 0 success; 1 a state failed; 64 usage; 65 invalid recipe;\n"
-          "66 unreadable recipe; 69 not available in this build; 78 invalid config.\n",
+          "66 unreadable recipe; 69 no agent running (status, stop); 75 another agent\n"
+          "runs with this runtime dir; 78 invalid config.\n",
           f);
 }
 
@@ -141,21 +145,80 @@ static int cmd_service(bool check)
     return r;
 }
 
-/* status and stop: the config is checked for real; the control socket they
- * talk to is not in this build yet. */
-static int cmd_unavailable(const char *name)
+/* Sends one request on the control socket; returns the parsed answer or
+ * NULL (logged). */
+static struct oa_json *ask_agent(const struct oa_cfg *cfg, const char *request, struct oa_buf *raw)
 {
-    struct oa_cfg cfg;
-    int r = load_config(&cfg, false, 0);
+    struct oa_json *reply;
+    const struct oa_json *ok;
+    char why[512];
 
-    oa_cfg_done(&cfg);
-    if (r != 0)
+    if (oa_ctl_request(cfg->runtime_dir, request, 5000, raw, why, sizeof(why)) < 0) {
+        fprintf(stderr, "opsagent: %s\n", why);
+        return NULL;
+    }
+    if (oa_json_parse(raw->data ? raw->data : "", raw->len, NULL, &reply, why, sizeof(why)) < 0) {
+        fprintf(stderr, "opsagent: the agent answered something else than JSON: %s\n", why);
+        return NULL;
+    }
+    ok = oa_json_get(reply, "ok");
+    if (!ok || ok->type != OA_JSON_BOOL || !ok->u.boolean) {
+        const struct oa_json *err = oa_json_get(reply, "error");
+        fprintf(stderr, "opsagent: the agent refused: %s\n",
+                err && err->type == OA_JSON_STRING ? err->u.str : "no reason given");
+        oa_json_free(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+/* status [--json] and stop [--wait|--end]: talk to the running agent. */
+static int cmd_control(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"wait", no_argument, NULL, 'w'},
+        {"end", no_argument, NULL, 'e'},
+        {0},
+    };
+    bool status = strcmp(argv[0], "status") == 0, json = false;
+    const char *mode = "now", *request;
+    struct oa_json *reply;
+    struct oa_buf raw;
+    struct oa_cfg cfg;
+    char req[64];
+    int c, r;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j' && status)
+            json = true;
+        else if ((c == 'w' || c == 'e') && !status)
+            mode = c == 'w' ? "wait" : "end";
+        else
+            return OA_EXIT_USAGE;
+    }
+    if (optind != argc)
+        return OA_EXIT_USAGE;
+    if ((r = load_config(&cfg, false, 0)) != 0) {
+        oa_cfg_done(&cfg);
         return r;
-    fprintf(stderr,
-            "opsagent %s: not available in this build: the control socket is not implemented "
-            "yet (the config %s is valid)\n",
-            name, arg_config ? arg_config : OA_CFG_DEFAULT_PATH);
-    return OA_EXIT_UNAVAILABLE;
+    }
+    snprintf(req, sizeof(req), "{\"cmd\":\"stop\",\"mode\":\"%s\"}", mode);
+    request = status ? "{\"cmd\":\"status\"}" : req;
+    oa_buf_init(&raw, 64u << 20);
+    reply = ask_agent(&cfg, request, &raw);
+    r = reply ? OA_EXIT_OK : OA_EXIT_UNAVAILABLE;
+    if (reply && status && json)
+        fputs(raw.data, stdout);
+    else if (reply && status)
+        oa_status_print(reply, stdout);
+    else if (reply)
+        printf("stop requested (%s)\n", mode);
+    oa_json_free(reply);
+    oa_buf_done(&raw);
+    oa_cfg_done(&cfg);
+    return r;
 }
 
 int main(int argc, char **argv)
@@ -210,7 +273,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0)
         return cmd_service(strcmp(cmd, "check") == 0);
     if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stop") == 0)
-        return cmd_unavailable(cmd);
+        return cmd_control(argc, argv);
     fprintf(stderr, "opsagent: unknown command '%s'\n", cmd);
     usage(stderr);
     return OA_EXIT_USAGE;

@@ -28,6 +28,7 @@ enum {
     OA_EXIT_NOINPUT = 66,     /* the recipe cannot be read */
     OA_EXIT_UNAVAILABLE = 69, /* the command is not available in this build */
     OA_EXIT_SOFTWARE = 70,    /* an internal error */
+    OA_EXIT_LOCKED = 75,      /* another agent runs with the same runtime dir */
     OA_EXIT_CONFIG = 78,      /* the config is invalid */
 };
 

@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ctl.h"
 #include "ident.h"
 #include "log.h"
 #include "mem.h"
@@ -19,6 +21,7 @@
 #include "once.h"
 #include "rng.h"
 #include "staterun.h"
+#include "status.h"
 #include "sw.h"
 
 struct service {
@@ -36,6 +39,9 @@ struct service {
     uv_signal_t sigterm, sigint, sigusr1, sighup;
     uv_timer_t check_timer;
     unsigned stop_signals;
+    int lock_fd;
+    struct oa_ctl *ctl;
+    time_t started;
 };
 
 /* ---- StatesWorker → Manager ---- */
@@ -157,6 +163,8 @@ static void mgr_closed(void *ud)
 {
     struct service *s = ud;
 
+    oa_ctl_close(s->ctl);
+    s->ctl = NULL;
     uv_close((uv_handle_t *)&s->sigterm, on_closed_handle);
     uv_close((uv_handle_t *)&s->sigint, on_closed_handle);
     uv_close((uv_handle_t *)&s->sigusr1, on_closed_handle);
@@ -168,6 +176,29 @@ static const struct oa_mgr_ops mgr_ops = {
     mgr_ready,           mgr_recipe,          mgr_wait_done, mgr_update, mgr_test_answer,
     mgr_reload_identity, mgr_waiting_version, mgr_lost,      mgr_closed,
 };
+
+/* ---- the control socket ---- */
+
+static int ctl_status(void *ud, struct oa_buf *out)
+{
+    struct service *s = ud;
+    struct oa_status_conn c = {oa_mgr_state_name(s->mgr), s->cfg->ws_uri,
+                               oa_mgr_queue_length(s->mgr)};
+    struct oa_sw_status w;
+
+    oa_sw_status(s->sw, &w);
+    return oa_status_encode(&c, &w, s->started, getpid(), out);
+}
+
+static void ctl_stop(void *ud, enum oa_stop_mode mode)
+{
+    struct service *s = ud;
+
+    oa_log(OA_LOG_NOTICE, "stop requested through the control socket");
+    oa_sw_stop(s->sw, mode);
+}
+
+static const struct oa_ctl_ops ctl_ops = {ctl_status, ctl_stop};
 
 /* ---- signals ---- */
 
@@ -262,6 +293,13 @@ static int build(struct service *s, const char *self_exe)
         return OA_EXIT_SOFTWARE;
     }
     if (!s->check) {
+        /* One agent per runtime dir; the control socket lives there. */
+        if ((s->lock_fd = oa_ctl_lock(cfg->runtime_dir, why, sizeof(why))) < 0) {
+            oa_log(OA_LOG_ERR, "%s", why);
+            return OA_EXIT_LOCKED;
+        }
+        if (oa_ctl_start(&s->loop, cfg->runtime_dir, &ctl_ops, s, &s->ctl, why, sizeof(why)) < 0)
+            oa_log(OA_LOG_WARNING, "%s; status and stop will not reach this agent", why);
         oa_staterun_init(&s->runner, &s->loop, &rc);
         s->sw_runner = (struct oa_sw_runner){runner_start, runner_kill, &s->runner};
         if (!(s->sw = oa_sw_new(&s->loop, &ss, &sw_ops, s, &s->sw_runner)))
@@ -281,15 +319,19 @@ static void teardown(struct service *s)
     oa_netcfg_done(&s->net);
     oa_ident_done(&s->ident);
     oa_rng_free(s->rng);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
 }
 
 int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
 {
-    struct service s = {.cfg = cfg, .check = check, .exit_code = -1};
+    struct service s = {
+        .cfg = cfg, .check = check, .exit_code = -1, .lock_fd = -1, .started = time(NULL)};
     int r = build(&s, self_exe);
 
     if (r != 0) {
-        if (s.mgr || s.sw) {
+        oa_ctl_close(s.ctl);
+        if (s.mgr || s.sw || s.ctl) {
             oa_sw_close(s.sw);
             oa_mgr_close(s.mgr);
             uv_run(&s.loop, UV_RUN_DEFAULT);
@@ -298,6 +340,8 @@ int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
         oa_netcfg_done(&s.net);
         oa_ident_done(&s.ident);
         oa_rng_free(s.rng);
+        if (s.lock_fd >= 0)
+            close(s.lock_fd);
         return r;
     }
     start_signals(&s);

@@ -80,7 +80,10 @@ struct oa_sw {
     char **done; /* the done-list of meta.wait ids for the current version */
     size_t n_done;
 
-    struct oa_state_outcome oom; /* the outcome when no other could be allocated */
+    struct oa_state_outcome oom;  /* the outcome when no other could be allocated */
+    time_t since;                 /* wall-clock time of the last transition */
+    time_t next_round;            /* when DELAY or RETRY_WAIT ends */
+    struct oa_sw_result *results; /* one per state of the running recipe */
 
     uv_timer_t timer; /* RETRY_WAIT and DELAY */
     uv_timer_t kick;  /* acts on outside calls at the next loop turn */
@@ -276,10 +279,36 @@ static void try_submit(struct oa_sw *sw)
     advance(sw);
 }
 
+static void free_results(struct oa_sw *sw, size_t n)
+{
+    for (size_t i = 0; sw->results && i < n; i++)
+        oa_free((char *)sw->results[i].comment);
+    oa_free(sw->results);
+    sw->results = NULL;
+}
+
+/* Keeps the outcome for `opsagent status`. */
+static void record_result(struct oa_sw *sw)
+{
+    struct oa_sw_result *r;
+
+    if (!sw->results)
+        return;
+    r = &sw->results[sw->index];
+    oa_free((char *)r->comment);
+    r->ran = true;
+    r->ok = sw->outcome->result;
+    r->at = time(NULL);
+    r->comment = sw->outcome->comment
+                     ? oa_strndup(sw->outcome->comment, strnlen(sw->outcome->comment, 160))
+                     : NULL;
+}
+
 static void enter_reporting(struct oa_sw *sw)
 {
     if (!sw->state_done_told) {
         sw->state_done_told = true;
+        record_result(sw);
         log_outcome(sw);
         if (sw->ops->state_done)
             sw->ops->state_done(sw->ud, sw->index, current_state(sw), sw->outcome);
@@ -297,6 +326,7 @@ static void on_timer(uv_timer_t *t)
 
 static void enter_retry_wait(struct oa_sw *sw)
 {
+    sw->next_round = time(NULL) + (time_t)((sw->set.retry_wait_ms + 999) / 1000);
     uv_timer_start(&sw->timer, on_timer, sw->set.retry_wait_ms, 0);
 }
 
@@ -307,6 +337,7 @@ static void enter_delay(struct oa_sw *sw)
     oa_log(OA_LOG_NOTICE, "round of recipe version %lld finished; next round in %s",
            (long long)sw->recipe->version,
            oa_format_duration(sw->set.delay_ms, when, sizeof(when)));
+    sw->next_round = time(NULL) + (time_t)((sw->set.delay_ms + 999) / 1000);
     uv_timer_start(&sw->timer, on_timer, sw->set.delay_ms, 0);
 }
 
@@ -350,9 +381,12 @@ static void set_state(struct oa_sw *sw, enum sw_state to, const char *reason)
         if (oa_log_enabled(OA_LOG_DEBUG))
             oa_debug("sw: %s -> %s (%s) [v%lld, state %zu]", state_names[from], state_names[to],
                      reason, sw->recipe ? (long long)sw->recipe->version : 0LL, sw->index + 1);
-        if (from == SW_RETRY_WAIT || from == SW_DELAY)
+        if (from == SW_RETRY_WAIT || from == SW_DELAY) {
             uv_timer_stop(&sw->timer);
+            sw->next_round = 0;
+        }
         sw->state = to;
+        sw->since = time(NULL);
         if (enter_hooks[to])
             enter_hooks[to](sw);
     }
@@ -373,8 +407,10 @@ static void install_pending(struct oa_sw *sw)
         sw->recipe->n_states = 0;
         r->has_states = true;
     }
+    free_results(sw, sw->recipe ? sw->recipe->n_states : 0);
     oa_msg_recipe_free(sw->recipe);
     sw->recipe = r;
+    sw->results = oa_calloc(r->n_states, sizeof(*sw->results));
     oa_log(sw->set.once ? OA_LOG_DEBUG : OA_LOG_NOTICE, "running recipe version %lld (%zu states)",
            (long long)r->version, r->n_states);
 }
@@ -444,6 +480,7 @@ struct oa_sw *oa_sw_new(uv_loop_t *loop, const struct oa_sw_settings *s,
     sw->ud = ud;
     sw->runner = runner;
     sw->state = SW_IDLE;
+    sw->since = time(NULL);
     sw->oom.comment = (char *)"out of memory";
     uv_timer_init(loop, &sw->timer);
     uv_timer_init(loop, &sw->kick);
@@ -457,6 +494,7 @@ static void on_closed(uv_handle_t *h)
 
     if (--sw->open_handles > 0)
         return;
+    free_results(sw, sw->recipe ? sw->recipe->n_states : 0);
     oa_msg_recipe_free(sw->recipe);
     oa_msg_recipe_free(sw->pending);
     drop_outcome(sw);
@@ -549,6 +587,29 @@ void oa_sw_wait_done(struct oa_sw *sw, int64_t version, const char *id)
     sw->done = done;
     sw->n_done++;
     kick(sw);
+}
+
+void oa_sw_status(const struct oa_sw *sw, struct oa_sw_status *ret)
+{
+    const struct oa_recipe *r = sw->recipe;
+
+    memset(ret, 0, sizeof(*ret));
+    ret->state = state_names[sw->state];
+    ret->since = sw->since;
+    ret->next_round = sw->next_round;
+    if (!r)
+        return;
+    ret->recipe_version = r->version;
+    ret->n_states = r->n_states;
+    ret->states = r->states;
+    ret->results = sw->results;
+    if (sw->state == SW_RUNNING || sw->state == SW_REPORTING || sw->state == SW_WAITING ||
+        sw->state == SW_STOPPING) {
+        ret->has_current = true;
+        ret->index = sw->index;
+        ret->id = r->states[sw->index].id;
+        ret->module = r->states[sw->index].module;
+    }
 }
 
 int64_t oa_sw_waiting_version(const struct oa_sw *sw)

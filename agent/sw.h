@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <uv.h>
 
 #include "msg.h"
@@ -84,6 +85,32 @@ void oa_sw_resume(struct oa_sw *sw);
 /* A waited state is done (State / WaitList): adds id to the done-list when
  * version is the current one and wakes a meta.wait waiting on it. */
 void oa_sw_wait_done(struct oa_sw *sw, int64_t version, const char *id);
+
+/* The last outcome of one state of the running recipe. */
+struct oa_sw_result {
+    bool ran;
+    bool ok;
+    time_t at;           /* when it finished */
+    const char *comment; /* its first 160 bytes, or NULL */
+};
+
+/* What `opsagent status` shows. Pointers stay valid until the worker runs
+ * again (the next loop turn). */
+struct oa_sw_status {
+    const char *state;      /* the state machine's state, e.g. "RUNNING" */
+    time_t since;           /* when it entered that state */
+    int64_t recipe_version; /* 0: no recipe yet */
+    size_t n_states;
+    bool has_current; /* RUNNING, REPORTING, WAITING or STOPPING */
+    size_t index;     /* 0-based */
+    const char *id;
+    const char *module;
+    time_t next_round;                  /* in DELAY or RETRY_WAIT, else 0 */
+    const struct oa_state *states;      /* n_states entries, or NULL */
+    const struct oa_sw_result *results; /* n_states entries, or NULL */
+};
+
+void oa_sw_status(const struct oa_sw *sw, struct oa_sw_status *ret);
 
 bool oa_sw_stopped(const struct oa_sw *sw);
 /* The recipe version when a meta.wait is pending, else 0 (for WaitQuery). */
