@@ -29,11 +29,15 @@ app_id = app-1
 state_dir = '"$T"'/state
 [network]
 instance_id = i-1'
+mkdir -p "$T/run"
+printf '[global]\nruntime_dir = %s/run\n' "$T" >>"$T/good.conf"
 for cmd in status stop; do
     agent -c "$T/good.conf" "$cmd"
     expect_rc 69
-    expect_line err "opsagent $cmd: not available in this build"
+    expect_line err "opsagent: no agent is running \(nothing listens on $T/run/opsagent.sock"
 done
+agent -c "$T/good.conf" status --bogus
+expect_rc 64
 # check reports a backend it cannot reach and exits 1.
 agent -c "$T/good.conf" check
 expect_rc 1
