@@ -174,10 +174,10 @@ static int drive(struct once *o, struct oa_recipe *recipe)
         oa_msg_recipe_free(recipe);
         return OA_EXIT_SOFTWARE;
     }
-    oa_staterun_init(&o->runner, &o->loop, &rc);
-    o->sw = oa_sw_new(&o->loop, &ss, &sw_ops, o, &runner);
-    if (!o->sw) {
+    if (oa_staterun_init(&o->runner, &o->loop, &rc) < 0 ||
+        !(o->sw = oa_sw_new(&o->loop, &ss, &sw_ops, o, &runner))) {
         oa_log(OA_LOG_CRIT, "out of memory");
+        oa_staterun_done(&o->runner);
         oa_msg_recipe_free(recipe);
         uv_loop_close(&o->loop);
         return OA_EXIT_SOFTWARE;
@@ -197,6 +197,7 @@ static int drive(struct once *o, struct oa_recipe *recipe)
     r = o->n_ok == o->n_states ? OA_EXIT_OK : OA_EXIT_FAILED;
     oa_sw_close(o->sw);
     uv_run(&o->loop, UV_RUN_DEFAULT);
+    oa_staterun_done(&o->runner);
     if (uv_loop_close(&o->loop) < 0)
         oa_debug("once: handles left open at exit");
     return r;

@@ -300,7 +300,8 @@ static int build(struct service *s, const char *self_exe)
         }
         if (oa_ctl_start(&s->loop, cfg->runtime_dir, &ctl_ops, s, &s->ctl, why, sizeof(why)) < 0)
             oa_log(OA_LOG_WARNING, "%s; status and stop will not reach this agent", why);
-        oa_staterun_init(&s->runner, &s->loop, &rc);
+        if (oa_staterun_init(&s->runner, &s->loop, &rc) < 0)
+            return OA_EXIT_SOFTWARE;
         s->sw_runner = (struct oa_sw_runner){runner_start, runner_kill, &s->runner};
         if (!(s->sw = oa_sw_new(&s->loop, &ss, &sw_ops, s, &s->sw_runner)))
             return OA_EXIT_SOFTWARE;
@@ -318,6 +319,7 @@ static void teardown(struct service *s)
         oa_debug("service: handles left open at exit");
     oa_netcfg_done(&s->net);
     oa_ident_done(&s->ident);
+    oa_staterun_done(&s->runner);
     oa_rng_free(s->rng);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
@@ -339,6 +341,7 @@ int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
         uv_loop_close(&s.loop);
         oa_netcfg_done(&s.net);
         oa_ident_done(&s.ident);
+        oa_staterun_done(&s.runner);
         oa_rng_free(s.rng);
         if (s.lock_fd >= 0)
             close(s.lock_fd);

@@ -42,14 +42,28 @@ void oa_state_outcome_free(struct oa_state_outcome *o)
     oa_free(o);
 }
 
-void oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg)
+static char **child_env(void);
+
+int oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg)
 {
     memset(r, 0, sizeof(*r));
     r->loop = loop;
     r->cfg = *cfg;
+    /* Built once: looking up HOME reads /etc/passwd. */
+    r->env = child_env();
+    return r->env ? 0 : -ENOMEM;
 }
 
-char **oa_staterun_env(void)
+void oa_staterun_done(struct oa_staterun *r)
+{
+    oa_runas_env_free(r->env);
+    r->env = NULL;
+}
+
+/* The environment of every state child: PATH, LANG=C.UTF-8 and the agent
+ * user's HOME, never the agent's own environment (design.md). Sanitizer
+ * options are passed on so that test builds keep their settings. */
+static char **child_env(void)
 {
     static const char *const passed[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
     struct passwd *pw = getpwuid(geteuid());
@@ -157,7 +171,6 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     struct oa_exec_spec spec = {0};
     char *argv[] = {(char *)r->cfg.self_exe, (char *)"exec-state", NULL};
     struct oa_buf req;
-    char **env;
     int ret;
 
     if (!m) {
@@ -166,17 +179,14 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     }
     oa_buf_init(&req, SIZE_MAX);
     ret = oa_child_encode_request(st, r->cfg.dry_run, r->cfg.watch_dir, &req);
-    env = oa_staterun_env();
-    if (ret < 0 || !env) {
-        snprintf(reterr, errlen, "cannot prepare the state's request: %s",
-                 ret < 0 ? oa_strerror(ret) : "out of memory");
+    if (ret < 0) {
+        snprintf(reterr, errlen, "cannot prepare the state's request: %s", oa_strerror(ret));
         oa_buf_done(&req);
-        oa_runas_env_free(env);
-        return ret < 0 ? ret : -ENOMEM;
+        return ret;
     }
     spec.file = r->cfg.self_exe;
     spec.argv = argv;
-    spec.env = env;
+    spec.env = r->env;
     spec.input = req.data;
     spec.input_len = req.len;
     spec.timeout_ms = oa_builtins_timeout_ms(m, st->parameter, r->cfg.state_timeout_ms);
@@ -188,7 +198,6 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     r->timeout_ms = spec.timeout_ms;
     ret = oa_exec_start(r->loop, &spec, on_exec_done, r, &r->current);
     oa_buf_done(&req);
-    oa_runas_env_free(env);
     if (ret < 0)
         snprintf(reterr, errlen, "cannot start the state's child process: %s", oa_strerror(ret));
     return ret;

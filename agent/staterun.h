@@ -47,11 +47,14 @@ struct oa_staterun {
     struct oa_staterun_cfg cfg; /* strings borrowed; they outlive the runner */
     struct oa_exec *current;    /* the run in progress, or NULL */
     uint64_t timeout_ms;        /* the timeout that applies to it */
+    char **env;                 /* every child's environment (see child_env) */
     oa_staterun_cb cb;
     void *cb_ud;
 };
 
-void oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg);
+/* Returns 0 or -ENOMEM. The runner must be ended with oa_staterun_done. */
+int oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg);
+void oa_staterun_done(struct oa_staterun *r);
 
 /* Starts st in a child. One state at a time. Returns 0 (cb follows from the
  * loop, once) or a negative code with the reason in reterr (no callback). */
@@ -60,11 +63,5 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
 
 /* Kills the running child's process group now; cb still follows. */
 void oa_staterun_kill(struct oa_staterun *r);
-
-/* The environment of every state child: PATH, LANG=C.UTF-8 and the agent
- * user's HOME, never the agent's own environment (design.md). Sanitizer
- * options are passed on so that test builds keep their settings. NULL when
- * out of memory; free with oa_runas_env_free. */
-char **oa_staterun_env(void);
 
 #endif

@@ -84,6 +84,7 @@ struct oa_sw {
     time_t since;                 /* wall-clock time of the last transition */
     time_t next_round;            /* when DELAY or RETRY_WAIT ends */
     struct oa_sw_result *results; /* one per state of the running recipe */
+    size_t n_results;
 
     uv_timer_t timer; /* RETRY_WAIT and DELAY */
     uv_timer_t kick;  /* acts on outside calls at the next loop turn */
@@ -279,12 +280,13 @@ static void try_submit(struct oa_sw *sw)
     advance(sw);
 }
 
-static void free_results(struct oa_sw *sw, size_t n)
+static void free_results(struct oa_sw *sw)
 {
-    for (size_t i = 0; sw->results && i < n; i++)
+    for (size_t i = 0; i < sw->n_results; i++)
         oa_free((char *)sw->results[i].comment);
     oa_free(sw->results);
     sw->results = NULL;
+    sw->n_results = 0;
 }
 
 /* Keeps the outcome for `opsagent status`. */
@@ -407,10 +409,11 @@ static void install_pending(struct oa_sw *sw)
         sw->recipe->n_states = 0;
         r->has_states = true;
     }
-    free_results(sw, sw->recipe ? sw->recipe->n_states : 0);
+    free_results(sw);
     oa_msg_recipe_free(sw->recipe);
     sw->recipe = r;
-    sw->results = oa_calloc(r->n_states, sizeof(*sw->results));
+    if ((sw->results = oa_calloc(r->n_states, sizeof(*sw->results))))
+        sw->n_results = r->n_states;
     oa_log(sw->set.once ? OA_LOG_DEBUG : OA_LOG_NOTICE, "running recipe version %lld (%zu states)",
            (long long)r->version, r->n_states);
 }
@@ -494,7 +497,7 @@ static void on_closed(uv_handle_t *h)
 
     if (--sw->open_handles > 0)
         return;
-    free_results(sw, sw->recipe ? sw->recipe->n_states : 0);
+    free_results(sw);
     oa_msg_recipe_free(sw->recipe);
     oa_msg_recipe_free(sw->pending);
     drop_outcome(sw);

@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Latency from a `State` push to the start of the next state's child
+(run by hand, not in CI):
+
+    OPSAGENT=build-gcc/opsagent /usr/bin/python3 test/bench/state_latency.py [ROUNDS]
+
+Each round pushes a recipe [meta.wait w, linux.cmd true]; once the agent
+waits, the backend sends State(w) and notes the wall-clock time right after
+the frame was written; strace (seccomp-filtered, so only execve stops the
+agent) gives the time the agent exec'd the state's child. Prints median,
+p90 and max over ROUNDS (default 200)."""
+import asyncio, os, re, statistics, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../backend"))
+from harness import *  # noqa: E402
+
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+
+
+async def main():
+    b = await start_backend()
+    agent = await start_agent(write_config(runtime={"delay": "1h"}), verbose=False)
+    await b.expect("Handshake")
+    trace = os.environ.get("TRACE_OUT") or os.path.join(tmpdir(), "strace.out")
+    st = await asyncio.create_subprocess_exec(
+        "strace", "--seccomp-bpf", "-f", "-ttt", "-e", os.environ.get("TRACE", "trace=execve"), "-o", trace,
+        "-p", str(agent.pid), stderr=asyncio.subprocess.DEVNULL)
+    await asyncio.sleep(0.5)
+    pushes = []
+    for i in range(1, ROUNDS + 1):
+        await b.recipe(i, [state("w", "meta.wait", state=["x"]),
+                           state("c", "linux.cmd", cmd="true", cwd="/tmp")])
+        await asyncio.sleep(0.02)  # let the agent reach WAITING
+        await b.state_done(i, "w")
+        pushes.append(time.time())
+        await b.expect("StateLog", where=lambda m, i=i: m["id"] == "c" and m["recipe_version"] == i)
+    st.terminate()
+    await st.wait()
+    execs = []
+    for line in open(trace):
+        m = re.match(r"\d+\s+(\d+\.\d+) execve\(\"([^\"]+)\", \[\"[^\"]*\", \"exec-state\"", line)
+        if m:
+            execs.append(float(m.group(1)))
+    assert len(execs) >= ROUNDS, (len(execs), ROUNDS)
+    lat = []
+    for t in pushes:
+        after = [e for e in execs if e >= t - 0.0005]
+        lat.append((after[0] - t) * 1000 if after else float("inf"))
+    lat.sort()
+    print(f"State push -> next state's child exec'd, {ROUNDS} rounds:")
+    print(f"  median {statistics.median(lat):.3f} ms, p90 {lat[int(len(lat) * 0.9)]:.3f} ms, "
+          f"max {lat[-1]:.3f} ms")
+    agent.stop()
+    await agent.wait_exit()
+
+
+run(main, timeout=ROUNDS * 2 + 60)
