@@ -33,6 +33,9 @@ static const struct oa_module *const table[] = {
     &oa_mod_meta_comment,
     &oa_mod_meta_wait,
     &oa_mod_linux_cmd,
+#ifdef OA_TEST_MODULES
+    &oa_mod_test_watch,
+#endif
 };
 
 const struct oa_module *oa_builtins_find(const char *name)

@@ -19,6 +19,7 @@ static const char *const type_names[] = {
     [OA_PT_DICT] = "a list of {\"key\",\"value\"} objects",
     [OA_PT_BOOL] = "a boolean (true/false, \"yes\"/\"no\", \"y\"/\"n\", 1/0)",
     [OA_PT_STATE] = "a list of state references",
+    [OA_PT_ARRAY_OR_BOOL] = "an array of strings (or one string) or a boolean",
 };
 
 /* A JSON scalar usable as text: a string, or a number as its source text. */
@@ -224,6 +225,10 @@ static int coerce(const struct oa_param_spec *s, const struct oa_json *v, struct
     case OA_PT_STATE:
         pv->raw = v;
         return 0;
+    case OA_PT_ARRAY_OR_BOOL:
+        /* A lone bool word is a bool: the lists this type carries hold
+         * absolute paths. coerce_bool leaves pv alone when it refuses. */
+        return coerce_bool(v, pv) == 0 ? 0 : coerce_array(v, pv);
     }
     return OA_ESCHEMA;
 }

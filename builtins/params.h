@@ -28,6 +28,11 @@ enum oa_ptype {
     OA_PT_DICT,  /* [{"key","value"}…], {K: V}, ["K"…] or "K=V K2=V2" */
     OA_PT_BOOL,  /* true/false, "true"/"yes"/"y"/"1"…, 1/0 */
     OA_PT_STATE, /* opaque (meta.wait); kept as JSON */
+    /* A list of strings like ARRAY, or a bool (`watch: true` in the example
+     * recipes, modules.md §1.7, §I): JSON true/false, or a single string or
+     * number that is a bool word ("true", "no", …). A list fills items/n; a
+     * bool leaves n == 0 and sets boolean. */
+    OA_PT_ARRAY_OR_BOOL,
 };
 
 enum {

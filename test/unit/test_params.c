@@ -66,6 +66,11 @@ static char *describe(enum oa_ptype type, const struct oa_pvalue *v)
             assert_int_equal(oa_buf_printf(&b, "%s=%s;", v->kv[i].key, v->kv[i].value), 0);
     else if (type == OA_PT_BOOL)
         assert_int_equal(oa_buf_puts(&b, v->boolean ? "true" : "false"), 0);
+    else if (type == OA_PT_ARRAY_OR_BOOL && v->n == 0)
+        assert_int_equal(oa_buf_puts(&b, v->boolean ? "bool:true" : "bool:false"), 0);
+    else if (type == OA_PT_ARRAY_OR_BOOL)
+        for (size_t i = 0; i < v->n; i++)
+            assert_int_equal(oa_buf_printf(&b, "%s%s", i ? "|" : "", v->items[i]), 0);
     else
         assert_int_equal(oa_buf_puts(&b, oa_json_type_name(v->raw)), 0);
     return oa_buf_steal(&b, NULL);
@@ -223,6 +228,28 @@ static void test_bool(void **state)
     ROWS(rows);
 }
 
+/* `watch`: a list of files, or a bool (modules.md §1.7, §I). */
+static void test_array_or_bool(void **state)
+{
+    static const struct coerce_row rows[] = {
+        {OA_PT_ARRAY_OR_BOOL, 0, "[\"/a\", \"/b\"]", "/a|/b"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "\"/a\"", "/a"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "[\"/a\", 2]", "/a|2"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "true", "bool:true"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "false", "bool:false"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "\"True\"", "bool:true"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "\"no\"", "bool:false"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "1", "bool:true"},
+        /* Inside a list a bool word is a (relative, later rejected) path. */
+        {OA_PT_ARRAY_OR_BOOL, 0, "[\"true\"]", "true"},
+        {OA_PT_ARRAY_OR_BOOL, 0, "[true]", NULL},
+        {OA_PT_ARRAY_OR_BOOL, 0, "[\"/a\", null]", NULL},
+        {OA_PT_ARRAY_OR_BOOL, 0, "{\"a\": \"b\"}", NULL},
+    };
+
+    ROWS(rows);
+}
+
 static void test_state_raw(void **state)
 {
     static const struct coerce_row rows[] = {
@@ -244,8 +271,8 @@ static void test_state_raw(void **state)
 
 static void test_empty_is_absent(void **state)
 {
-    static const enum oa_ptype types[] = {OA_PT_LINE, OA_PT_TEXT, OA_PT_ARRAY,
-                                          OA_PT_DICT, OA_PT_BOOL, OA_PT_STATE};
+    static const enum oa_ptype types[] = {OA_PT_LINE, OA_PT_TEXT,  OA_PT_ARRAY,        OA_PT_DICT,
+                                          OA_PT_BOOL, OA_PT_STATE, OA_PT_ARRAY_OR_BOOL};
     static const char *const empties[] = {"\"\"", "[]", "null", "{}"};
 
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -466,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_array),
         cmocka_unit_test(test_dict),
         cmocka_unit_test(test_bool),
+        cmocka_unit_test(test_array_or_bool),
         cmocka_unit_test(test_state_raw),
         cmocka_unit_test(test_empty_is_absent),
         cmocka_unit_test(test_missing_required),
