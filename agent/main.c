@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "json.h"
 #include "log.h"
+#include "modrepo.h"
 #include "once.h"
 #include "service.h"
 #include "status.h"
@@ -268,6 +269,8 @@ int main(int argc, char **argv)
     argv += optind;
     if (strcmp(cmd, "exec-state") == 0)
         return oa_builtins_exec_state();
+    if (strcmp(cmd, "exec-prepare") == 0)
+        return oa_modrepo_exec_prepare();
     if (strcmp(cmd, "once") == 0)
         return cmd_once(argc, argv);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0)

@@ -5,59 +5,18 @@
  * the module's schema, runs the module and writes the result on fd 3. It
  * runs in its own process group, which the agent kills on a timeout.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "builtins.h"
 #include "child.h"
+#include "childio.h"
 #include "err.h"
 
-#define RESULT_FD 3
 /* A request holds one state; the backend's messages are at most 16 MiB by
  * default, so this bounds any state it can send. */
 #define REQUEST_MAX (64u << 20)
-
-static int read_all(int fd, struct oa_buf *b)
-{
-    char chunk[65536];
-
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n == 0)
-            return 0;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        int r = oa_buf_append(b, chunk, (size_t)n);
-        if (r < 0)
-            return r;
-    }
-}
-
-static void write_result(int fd, const struct oa_outcome *o)
-{
-    struct oa_child_result res = {o->result, o->changed, (char *)o->comment};
-    struct oa_buf b;
-
-    oa_buf_init(&b, OA_CHILD_RESULT_MAX);
-    if (oa_child_encode_result(&res, &b) == 0) {
-        oa_buf_append(&b, "\n", 1);
-        for (size_t off = 0; off < b.len;) {
-            ssize_t n = write(fd, b.data + off, b.len - off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            off += (size_t)n;
-        }
-    }
-    oa_buf_done(&b);
-}
 
 static void run_request(const struct oa_child_request *req, struct oa_outcome *out)
 {
@@ -94,14 +53,10 @@ int oa_builtins_exec_state(void)
     struct oa_outcome out = {0};
     struct oa_child_request req;
     struct oa_buf in;
-    int result_fd = RESULT_FD, r, status;
-
-    /* Tools started by the module must not inherit the result channel. */
-    if (fcntl(RESULT_FD, F_SETFD, FD_CLOEXEC) < 0)
-        result_fd = STDOUT_FILENO;
+    int result_fd = oa_childio_result_fd(), r, status;
 
     oa_buf_init(&in, REQUEST_MAX);
-    r = read_all(STDIN_FILENO, &in);
+    r = oa_childio_read_all(STDIN_FILENO, &in);
     if (r < 0) {
         oa_outcome_set(&out, false, false, "cannot read the request on stdin: %s", oa_strerror(r));
         status = 2;
@@ -118,6 +73,6 @@ int oa_builtins_exec_state(void)
     }
     oa_buf_done(&in);
     fflush(stdout);
-    write_result(result_fd, &out);
+    oa_childio_write_result(result_fd, &out);
     return status;
 }
