@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The client side of HTTP/1.1 that the agent needs, sans-I/O: it writes the
- * WebSocket upgrade and proxy CONNECT requests into a buffer and parses the
- * response's header block with http-parser, stopping exactly at its end so
- * the bytes after it (WebSocket frames, or TLS after CONNECT) stay with the
- * caller. It owns the strings it keeps from a response; it never reads a
- * body and never touches a socket.
+ * WebSocket upgrade, proxy CONNECT and plain requests into a buffer and
+ * parses the response with http-parser, stopping exactly at the end of the
+ * header block so the bytes after it (WebSocket frames, or TLS after
+ * CONNECT) stay with the caller, or at the end of the body when the caller
+ * asked for it. It owns the strings it keeps from a response; the body
+ * goes to the caller's callback piece by piece and is never stored here.
+ * It never touches a socket.
  */
 #include "http.h"
 
@@ -84,6 +86,23 @@ static bool is_token_text(const char *s)
         return false;
     for (; *s; s++)
         if ((unsigned char)*s <= ' ' || *s == 0x7f)
+            return false;
+    return true;
+}
+
+/* RFC 9110 §5.6.2: tchar. */
+static bool is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static bool is_token(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_tchar(s[i]))
             return false;
     return true;
 }
@@ -170,9 +189,88 @@ int oa_http_connect_request(struct oa_buf *out, const char *host, int port, cons
     return r;
 }
 
+/* Headers the request writes itself. */
+static const char *const own_headers[] = {"host", "content-length", "transfer-encoding",
+                                          "connection", "user-agent"};
+
+/* "Name: value" with a token name, not one of ours, and a value without
+ * control characters but tab. */
+static bool valid_header(const char *h)
+{
+    const char *colon = strchr(h, ':');
+    size_t nlen;
+
+    if (!colon || !is_token(h, (size_t)(colon - h)))
+        return false;
+    nlen = (size_t)(colon - h);
+    for (size_t i = 0; i < sizeof(own_headers) / sizeof(own_headers[0]); i++)
+        if (strlen(own_headers[i]) == nlen && strncasecmp(h, own_headers[i], nlen) == 0)
+            return false;
+    for (const char *v = colon + 1; *v; v++)
+        if (((unsigned char)*v < ' ' && *v != '\t') || *v == 0x7f)
+            return false;
+    return true;
+}
+
+static bool valid_request(const struct oa_http_req *rq)
+{
+    if (!rq->method || !is_token(rq->method, strlen(rq->method)) || !is_token_text(rq->host) ||
+        !is_token_text(rq->path) || rq->port <= 0 || rq->port > 65535 ||
+        (rq->body_len > 0 && !rq->body))
+        return false;
+    for (const char *const *h = rq->headers; h && *h; h++)
+        if (!valid_header(*h))
+            return false;
+    return true;
+}
+
+/* RFC 9110 §8.6: a request whose method gives the body a meaning says how
+ * long it is, even when it is empty. */
+static bool wants_length(const struct oa_http_req *rq)
+{
+    return rq->body_len > 0 || strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0 ||
+           strcmp(rq->method, "PATCH") == 0;
+}
+
+int oa_http_request(struct oa_buf *out, const struct oa_http_req *rq)
+{
+    struct oa_buf b;
+    char auth[300];
+    int r;
+
+    if (!valid_request(rq) ||
+        authority(auth, sizeof(auth), rq->host, rq->port, rq->port != (rq->tls ? 443 : 80)) < 0)
+        return -EINVAL;
+    /* Built apart, then appended at once, so that a failure leaves out as
+     * it was. */
+    oa_buf_init(&b, out->max - out->len);
+    r = oa_buf_printf(&b,
+                      "%s %s HTTP/1.1\r\n"
+                      "Host: %s\r\n"
+                      "User-Agent: opsagent/" OA_VERSION "\r\n"
+                      "Connection: close\r\n",
+                      rq->method, rq->path, auth);
+    for (const char *const *h = rq->headers; r == 0 && h && *h; h++)
+        r = oa_buf_printf(&b, "%s\r\n", *h);
+    if (r == 0 && wants_length(rq))
+        r = oa_buf_printf(&b, "Content-Length: %zu\r\n", rq->body_len);
+    if (r == 0)
+        r = oa_buf_puts(&b, "\r\n");
+    if (r == 0 && rq->body_len > 0)
+        r = oa_buf_append(&b, rq->body, rq->body_len);
+    if (r == 0)
+        r = oa_buf_append(out, b.data, b.len);
+    if (b.data)
+        explicit_bzero(b.data, b.len); /* headers may hold a token */
+    oa_buf_done(&b);
+    return r;
+}
+
 /* Where a header's value goes, or NULL for the headers nobody needs. */
 static char **header_slot(struct oa_http_response *r, const char *name)
 {
+    if (strcasecmp(name, "location") == 0)
+        return &r->location;
     if (strcasecmp(name, "upgrade") == 0)
         return &r->upgrade;
     if (strcasecmp(name, "connection") == 0)
@@ -254,9 +352,24 @@ static int on_headers_complete(http_parser *hp)
     if (r < 0)
         return fail(p, r);
     p->r->status = (int)hp->status_code;
-    /* 1: no body. A 101 or a 200 to CONNECT has none, and the body of any
-     * other answer is never read: the caller gives up on the connection. */
-    return 1;
+    p->r->headers_complete = true;
+    /* 1: no body. A 101 or a 200 to CONNECT has none, and without
+     * read_body the body of any other answer is never read: the caller
+     * gives up on the connection. RFC 9110 §6.4.1: 1xx, 204 and 304 never
+     * have one, whatever Content-Length says (http-parser 2.9 would read
+     * it). */
+    if (!p->r->on_body || hp->status_code / 100 == 1 || hp->status_code == 204 ||
+        hp->status_code == 304)
+        return 1;
+    return 0;
+}
+
+static int on_body(http_parser *hp, const char *at, size_t len)
+{
+    struct parser *p = hp->data;
+    int r = p->r->on_body(p->r->body_ud, at, len);
+
+    return r < 0 ? fail(p, r) : 0;
 }
 
 static int on_message_complete(http_parser *hp)
@@ -288,6 +401,7 @@ void oa_http_response_done(struct oa_http_response *r)
     oa_free(r->upgrade);
     oa_free(r->connection);
     oa_free(r->accept);
+    oa_free(r->location);
     oa_free(r->field);
     oa_http_response_init(r, r->max_header);
 }
@@ -306,6 +420,7 @@ static struct parser *parser_new(struct oa_http_response *r)
     p->settings.on_header_field = on_header_field;
     p->settings.on_header_value = on_header_value;
     p->settings.on_headers_complete = on_headers_complete;
+    p->settings.on_body = on_body;
     p->settings.on_message_complete = on_message_complete;
     p->r = r;
     oa_buf_init(&p->reason, r->max_header);
@@ -322,35 +437,97 @@ static ssize_t feed_error(struct oa_http_response *r, int err, const char *msg, 
     return err;
 }
 
-ssize_t oa_http_response_feed(struct oa_http_response *r, const char *data, size_t len,
-                              char *reterr, size_t errlen)
+void oa_http_response_read_body(struct oa_http_response *r, oa_http_body_cb cb, void *ud)
+{
+    r->on_body = cb;
+    r->body_ud = ud;
+}
+
+/* Runs http-parser on at most what the header block may still hold while
+ * it is incomplete, on everything after. Returns bytes consumed or an
+ * error; *capped tells whether the header cap cut the input. */
+static ssize_t execute(struct oa_http_response *r, const char *data, size_t len, bool *capped,
+                       char *reterr, size_t errlen)
 {
     struct parser *p = r->parser;
-    size_t allowed, n, used;
+    bool in_head = !r->headers_complete;
+    size_t n = len, used;
     enum http_errno e;
 
-    if (r->err)
-        return feed_error(r, r->err, oa_strerror(r->err), reterr, errlen);
-    if (r->complete || len == 0)
-        return 0;
-    if (!p && !(p = r->parser = parser_new(r)))
-        return -ENOMEM;
-    /* Never hand the parser more than the header block may still hold. */
-    allowed = r->max_header - r->header_bytes;
-    if (allowed == 0)
-        return feed_error(r, OA_ETOOBIG, "the response's header block is too big", reterr, errlen);
-    /* (A length of 0 would tell http-parser the stream ended.) */
-    n = len < allowed ? len : allowed;
+    *capped = false;
+    if (in_head) {
+        size_t allowed = r->max_header - r->header_bytes;
+
+        if (allowed == 0)
+            return feed_error(r, OA_ETOOBIG, "the response's header block is too big", reterr,
+                              errlen);
+        /* (A length of 0 would tell http-parser the stream ended.) */
+        if (n > allowed) {
+            n = allowed;
+            *capped = true;
+        }
+    }
     used = http_parser_execute(&p->hp, &p->settings, data, n);
-    r->header_bytes += used;
+    if (in_head)
+        r->header_bytes += used;
     e = HTTP_PARSER_ERRNO(&p->hp);
     if (r->err)
         return feed_error(r, r->err, oa_strerror(r->err), reterr, errlen);
     if (e != HPE_OK && e != HPE_PAUSED)
         return feed_error(r, OA_EPROTO, http_errno_description(e), reterr, errlen);
-    if (!r->complete && n < len)
-        return feed_error(r, OA_ETOOBIG, "the response's header block is too big", reterr, errlen);
     return (ssize_t)used;
+}
+
+ssize_t oa_http_response_feed(struct oa_http_response *r, const char *data, size_t len,
+                              char *reterr, size_t errlen)
+{
+    size_t off = 0;
+    bool capped;
+
+    if (r->err)
+        return feed_error(r, r->err, oa_strerror(r->err), reterr, errlen);
+    if (r->complete || len == 0)
+        return 0;
+    if (!r->parser && !(r->parser = parser_new(r)))
+        return -ENOMEM;
+    /* Never hand the parser more than the header block may still hold; the
+     * body (when it is read) goes on in a second round. */
+    while (off < len && !r->complete) {
+        ssize_t used = execute(r, data + off, len - off, &capped, reterr, errlen);
+
+        if (used < 0)
+            return used;
+        off += (size_t)used;
+        if (!r->headers_complete && capped)
+            return feed_error(r, OA_ETOOBIG, "the response's header block is too big", reterr,
+                              errlen);
+        if (used == 0)
+            break;
+    }
+    return (ssize_t)off;
+}
+
+int oa_http_response_finish(struct oa_http_response *r, char *reterr, size_t errlen)
+{
+    struct parser *p = r->parser;
+
+    if (r->err)
+        return (int)feed_error(r, r->err, oa_strerror(r->err), reterr, errlen);
+    if (r->complete)
+        return 0;
+    /* A length of 0 tells http-parser the stream ended: a body read until
+     * the end is complete now; anything else is cut short. */
+    if (p && r->headers_complete) {
+        http_parser_execute(&p->hp, &p->settings, NULL, 0);
+        if (r->err)
+            return (int)feed_error(r, r->err, oa_strerror(r->err), reterr, errlen);
+        if (r->complete)
+            return 0;
+    }
+    set_err(reterr, errlen,
+            r->headers_complete ? "the connection closed before the end of the body"
+                                : "the connection closed before the end of the header block");
+    return OA_EPROTO;
 }
 
 /* Whether the comma-separated list holds token, compared without case. */
@@ -372,8 +549,7 @@ static bool has_token(const char *list, const char *token)
     return false;
 }
 
-/* The reason phrase, clipped and with anything unprintable replaced. */
-static void printable_reason(const struct oa_http_response *r, char *buf, size_t size)
+void oa_http_response_reason(const struct oa_http_response *r, char *buf, size_t size)
 {
     const struct parser *p = r->parser;
     size_t n = 0;
@@ -396,7 +572,7 @@ int oa_http_check_upgrade(const struct oa_http_response *r, const char *key, cha
         return OA_EPROTO;
     }
     if (r->status != 101) {
-        printable_reason(r, reason, sizeof(reason));
+        oa_http_response_reason(r, reason, sizeof(reason));
         if (reterr && errlen > 0)
             snprintf(reterr, errlen,
                      "the backend answered %d%s%s instead of 101 Switching Protocols", r->status,

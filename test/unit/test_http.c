@@ -6,7 +6,9 @@
  * split points (fixed seed); all chunkings must give the same result and
  * leave the bytes after the header block unconsumed. Then the header cap,
  * garbage, every reason oa_http_check_upgrade gives, and the k-th
- * allocation failing.
+ * allocation failing. For httpc: plain requests byte for byte and the input
+ * they refuse, and bodies (Content-Length, chunked, until the end of the
+ * stream, none) in every chunking, cut short, and refused by the callback.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -489,6 +491,281 @@ static void test_response_failing_alloc(void **state)
     }
 }
 
+/* ---- plain requests (httpc) ---- */
+
+static void test_plain_request(void **state)
+{
+    static const char *const headers[] = {"X-aws-ec2-metadata-token-ttl-seconds: 21600",
+                                          "Accept:\ttext/plain", NULL};
+    struct oa_http_req rq = {.method = "GET",
+                             .host = "169.254.169.254",
+                             .port = 80,
+                             .path = "/latest/meta-data/instance-id"};
+    struct oa_buf out;
+
+    oa_buf_init(&out, 4096);
+    assert_int_equal(oa_http_request(&out, &rq), 0);
+    assert_string_equal(out.data, "GET /latest/meta-data/instance-id HTTP/1.1\r\n"
+                                  "Host: 169.254.169.254\r\n" UA "Connection: close\r\n\r\n");
+    oa_buf_reset(&out);
+    /* PUT without a body still says how long it is. */
+    rq = (struct oa_http_req){.method = "PUT",
+                              .host = "::1",
+                              .port = 8443,
+                              .tls = true,
+                              .path = "/latest/api/token",
+                              .headers = headers};
+    assert_int_equal(oa_http_request(&out, &rq), 0);
+    assert_string_equal(out.data, "PUT /latest/api/token HTTP/1.1\r\nHost: [::1]:8443\r\n" UA
+                                  "Connection: close\r\n"
+                                  "X-aws-ec2-metadata-token-ttl-seconds: 21600\r\n"
+                                  "Accept:\ttext/plain\r\nContent-Length: 0\r\n\r\n");
+    oa_buf_reset(&out);
+    rq = (struct oa_http_req){.method = "DELETE",
+                              .host = "h",
+                              .port = 443,
+                              .tls = true,
+                              .path = "/x?y=1",
+                              .body = "a\0b",
+                              .body_len = 3};
+    assert_int_equal(oa_http_request(&out, &rq), 0);
+    {
+        static const char want[] = "DELETE /x?y=1 HTTP/1.1\r\nHost: h\r\n" UA
+                                   "Connection: close\r\nContent-Length: 3\r\n\r\na\0b";
+
+        assert_int_equal(out.len, sizeof(want) - 1);
+        assert_memory_equal(out.data, want, sizeof(want) - 1);
+    }
+    oa_buf_done(&out);
+}
+
+static void test_plain_request_bad_input(void **state)
+{
+    static const char *const bad[] = {"Host: x",
+                                      "content-LENGTH: 1",
+                                      "Connection: keep-alive",
+                                      "Transfer-Encoding: chunked",
+                                      "User-Agent: x",
+                                      "X",
+                                      ": v",
+                                      "A B: v",
+                                      "X: a\r\nY: b",
+                                      "X: a\nb",
+                                      "X: \x7f"};
+    const char *headers[2] = {NULL, NULL};
+    struct oa_http_req ok = {.method = "GET", .host = "h", .port = 80, .path = "/"};
+    struct oa_http_req rq;
+    struct oa_buf out;
+
+    oa_buf_init(&out, 4096);
+    assert_int_equal(oa_buf_puts(&out, "keep"), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rq = ok;
+        headers[0] = bad[i];
+        rq.headers = headers;
+        assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    }
+    rq = ok, rq.method = "G T";
+    assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    rq = ok, rq.method = "";
+    assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    rq = ok, rq.host = "a b";
+    assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    rq = ok, rq.path = "/a\r\n";
+    assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    rq = ok, rq.port = 0;
+    assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    rq = ok, rq.body_len = 1;
+    assert_int_equal(oa_http_request(&out, &rq), -EINVAL);
+    assert_string_equal(out.data, "keep");
+    oa_buf_done(&out);
+    /* Over the buffer's cap: nothing appended. */
+    oa_buf_init(&out, 64);
+    assert_int_equal(oa_buf_puts(&out, "keep"), 0);
+    assert_int_equal(oa_http_request(&out, &ok), OA_ETOOBIG);
+    assert_string_equal(out.data, "keep");
+    oa_buf_done(&out);
+}
+
+/* ---- response bodies ---- */
+
+struct body {
+    char data[256];
+    size_t len;
+    int verdict; /* what the callback returns */
+};
+
+static int collect(void *ud, const char *data, size_t len)
+{
+    struct body *b = ud;
+
+    assert_true(len > 0 && b->len + len < sizeof(b->data));
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return b->verdict;
+}
+
+/* Feeds text cut as c says, reading the body; then the end of the stream
+ * when eof. Returns the first error, or 0. */
+static int feed_body(const char *text, size_t len, enum chunking c, unsigned seed, bool eof,
+                     struct body *b, struct oa_http_response *r, size_t *consumed)
+{
+    size_t off = 0;
+    char err[128];
+    int ret = 0;
+
+    memset(b, 0, sizeof(*b));
+    srand(seed);
+    oa_http_response_init(r, 0);
+    oa_http_response_read_body(r, collect, b);
+    while (off < len && !r->complete && ret == 0) {
+        size_t n = c == WHOLE ? len - off : c == BYTES ? 1 : 1 + (size_t)rand() % 23;
+        ssize_t got;
+
+        n = n > len - off ? len - off : n;
+        got = oa_http_response_feed(r, text + off, n, err, sizeof(err));
+        if (got < 0)
+            ret = (int)got;
+        else
+            off += (size_t)got;
+        if (got >= 0 && (size_t)got < n)
+            assert_true(r->complete);
+    }
+    if (ret == 0 && eof)
+        ret = oa_http_response_finish(r, err, sizeof(err));
+    *consumed = off;
+    return ret;
+}
+
+static void test_response_bodies(void **state)
+{
+    static const struct {
+        const char *text, *body;
+        bool eof;
+        int status;
+        size_t tail; /* bytes after the response, left unconsumed */
+    } cases[] = {
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloNEXT", "hello", false, 200, 4},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world"
+         "\r\n0\r\nT: v\r\n\r\nNEXT",
+         "hello world", false, 200, 4},
+        {"HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end", "until the end", true, 200, 0},
+        {"HTTP/1.1 204 No Content\r\n\r\nNEXT", "", false, 204, 4},
+        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\nNEXT", "", false, 304, 4},
+        {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "", false, 404, 0},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = strlen(cases[i].text), consumed;
+
+        for (unsigned k = 0; k < 14; k++) {
+            struct oa_http_response r;
+            struct body b;
+
+            assert_int_equal(feed_body(cases[i].text, len,
+                                       k == 0   ? WHOLE
+                                       : k == 1 ? BYTES
+                                                : RANDOM,
+                                       k, cases[i].eof, &b, &r, &consumed),
+                             0);
+            if (!r.complete || !r.headers_complete)
+                fail_msg("case %zu, chunking %u: incomplete", i, k);
+            assert_int_equal(r.status, cases[i].status);
+            assert_string_equal(b.data, cases[i].body);
+            assert_int_equal(consumed, len - cases[i].tail);
+            oa_http_response_done(&r);
+        }
+    }
+}
+
+/* The header cap bounds the header block only, not the body after it. */
+static void test_response_body_not_capped(void **state)
+{
+    struct oa_http_response r;
+    char text[600], err[128];
+    struct body b = {0};
+
+    snprintf(text, sizeof(text), "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n%0200d", 0);
+    oa_http_response_init(&r, 64);
+    oa_http_response_read_body(&r, collect, &b);
+    assert_int_equal(oa_http_response_feed(&r, text, strlen(text), err, sizeof(err)),
+                     (ssize_t)strlen(text));
+    assert_true(r.complete);
+    assert_int_equal(b.len, 200);
+    oa_http_response_done(&r);
+}
+
+static void test_response_finish(void **state)
+{
+    static const struct {
+        const char *text, *err;
+    } cases[] = {
+        {"", "the connection closed before the end of the header block"},
+        {"HTTP/1.1 200 OK\r\nContent-Le",
+         "the connection closed before the end of the header block"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf",
+         "the connection closed before the end of the body"},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+         "the connection closed before the end of the body"},
+    };
+    struct oa_http_response r;
+    struct body b;
+    char err[128];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        oa_http_response_init(&r, 0);
+        oa_http_response_read_body(&r, collect, &b);
+        memset(&b, 0, sizeof(b));
+        if (cases[i].text[0])
+            assert_true(oa_http_response_feed(&r, cases[i].text, strlen(cases[i].text), err,
+                                              sizeof(err)) > 0);
+        assert_int_equal(oa_http_response_finish(&r, err, sizeof(err)), OA_EPROTO);
+        assert_string_equal(err, cases[i].err);
+        oa_http_response_done(&r);
+    }
+    /* Complete before the end: finishing changes nothing. */
+    oa_http_response_init(&r, 0);
+    assert_true(
+        oa_http_response_feed(&r, resp_connect, sizeof(resp_connect) - 1, err, sizeof(err)) > 0);
+    assert_int_equal(oa_http_response_finish(&r, err, sizeof(err)), 0);
+    oa_http_response_done(&r);
+}
+
+static void test_response_body_refused(void **state)
+{
+    static const char text[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    struct oa_http_response r;
+    struct body b;
+    char err[128];
+
+    oa_http_response_init(&r, 0);
+    memset(&b, 0, sizeof(b));
+    b.verdict = -EIO;
+    oa_http_response_read_body(&r, collect, &b);
+    assert_int_equal(oa_http_response_feed(&r, text, sizeof(text) - 1, err, sizeof(err)), -EIO);
+    assert_string_equal(err, strerror(EIO));
+    assert_int_equal(oa_http_response_feed(&r, "x", 1, err, sizeof(err)), -EIO);
+    assert_int_equal(oa_http_response_finish(&r, err, sizeof(err)), -EIO);
+    oa_http_response_done(&r);
+}
+
+static void test_response_location_and_reason(void **state)
+{
+    static const char text[] = "HTTP/1.1 302 Found \x01 it\r\nLocation: /next?a=1\r\n\r\n";
+    struct oa_http_response r;
+    char reason[8], err[64];
+
+    oa_http_response_init(&r, 0);
+    assert_int_equal(oa_http_response_feed(&r, text, sizeof(text) - 1, err, sizeof(err)),
+                     (ssize_t)sizeof(text) - 1);
+    assert_string_equal(r.location, "/next?a=1");
+    oa_http_response_reason(&r, reason, sizeof(reason));
+    assert_string_equal(reason, "Found ?");
+    oa_http_response_done(&r);
+    assert_null(r.location);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +782,13 @@ int main(void)
         cmocka_unit_test(test_check_upgrade),
         cmocka_unit_test(test_check_upgrade_reason_sanitized),
         cmocka_unit_test(test_response_failing_alloc),
+        cmocka_unit_test(test_plain_request),
+        cmocka_unit_test(test_plain_request_bad_input),
+        cmocka_unit_test(test_response_bodies),
+        cmocka_unit_test(test_response_body_not_capped),
+        cmocka_unit_test(test_response_finish),
+        cmocka_unit_test(test_response_body_refused),
+        cmocka_unit_test(test_response_location_and_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
