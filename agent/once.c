@@ -133,17 +133,6 @@ static void on_signal(uv_signal_t *s, int signum)
     oa_sw_stop(o->sw, o->signals == 1 ? OA_STOP_WAIT : OA_STOP_NOW);
 }
 
-static int runner_start(void *rud, const struct oa_state *st, oa_staterun_cb cb, void *cb_ud,
-                        char *reterr, size_t errlen)
-{
-    return oa_staterun_start(rud, st, cb, cb_ud, reterr, errlen);
-}
-
-static void runner_kill(void *rud)
-{
-    oa_staterun_kill(rud);
-}
-
 static const struct oa_sw_ops sw_ops = {on_submit, on_state_done, on_stopped};
 
 static void summarize(const struct once *o)
@@ -163,10 +152,9 @@ static void summarize(const struct once *o)
 static int drive(struct once *o, struct oa_recipe *recipe)
 {
     const struct oa_cfg *cfg = o->cfg;
-    struct oa_staterun_cfg rc = {o->opts->self_exe,     o->opts->dry_run,   cfg->watch_dir,
-                                 cfg->state_timeout_ms, cfg->kill_grace_ms, cfg->output_limit};
+    struct oa_staterun_cfg rc = oa_staterun_cfg_from(cfg, o->opts->self_exe, o->opts->dry_run);
     struct oa_sw_settings ss = {true, cfg->delay_ms, cfg->retry_wait_ms};
-    struct oa_sw_runner runner = {runner_start, runner_kill, &o->runner};
+    struct oa_sw_runner runner;
     int r;
 
     if ((r = uv_loop_init(&o->loop)) < 0) {
@@ -174,6 +162,7 @@ static int drive(struct once *o, struct oa_recipe *recipe)
         oa_msg_recipe_free(recipe);
         return OA_EXIT_SOFTWARE;
     }
+    oa_staterun_runner(&o->runner, &runner);
     if (oa_staterun_init(&o->runner, &o->loop, &rc) < 0 ||
         !(o->sw = oa_sw_new(&o->loop, &ss, &sw_ops, o, &runner))) {
         oa_log(OA_LOG_CRIT, "out of memory");
@@ -220,6 +209,12 @@ int oa_once_run(const struct oa_cfg *cfg, const struct oa_once_opts *opts)
         oa_free(recipe);
         return r == OA_ESYNTAX || r == OA_ESCHEMA || r == OA_EDEPTH ? OA_EXIT_DATAERR
                                                                     : OA_EXIT_NOINPUT;
+    }
+    /* A recipe file without a module repository uses the config's. */
+    if (!recipe->mod_repo && cfg->mod_repo && cfg->mod_repo[0] && cfg->mod_tag &&
+        cfg->mod_tag[0]) {
+        recipe->mod_repo = oa_strdup(cfg->mod_repo);
+        recipe->mod_tag = oa_strdup(cfg->mod_tag);
     }
     oa_log(OA_LOG_INFO, "running %zu states from %s%s", recipe->n_states, opts->recipe_path,
            opts->dry_run ? " (dry run)" : "");

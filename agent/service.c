@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgedit.h"
 #include "ctl.h"
 #include "ident.h"
 #include "log.h"
@@ -42,6 +43,8 @@ struct service {
     int lock_fd;
     struct oa_ctl *ctl;
     time_t started;
+    bool loop_ok;
+    char *mod_repo, *mod_tag; /* the module repository in use */
 };
 
 /* ---- StatesWorker → Manager ---- */
@@ -60,17 +63,6 @@ static void sw_stopped(void *ud)
 
 static const struct oa_sw_ops sw_ops = {sw_submit, NULL, sw_stopped};
 
-static int runner_start(void *rud, const struct oa_state *st, oa_staterun_cb cb, void *cb_ud,
-                        char *reterr, size_t errlen)
-{
-    return oa_staterun_start(rud, st, cb, cb_ud, reterr, errlen);
-}
-
-static void runner_kill(void *rud)
-{
-    oa_staterun_kill(rud);
-}
-
 /* ---- Manager → StatesWorker ---- */
 
 static void mgr_ready(void *ud)
@@ -80,14 +72,92 @@ static void mgr_ready(void *ud)
         oa_sw_resume(s->sw);
 }
 
+/* Writing the module repo and tag back into the config file, off the loop. */
+struct writeback {
+    uv_work_t req;
+    char *path, *repo, *tag;
+    int result;
+    char why[512];
+};
+
+static void free_writeback(struct writeback *w)
+{
+    oa_free(w->path);
+    oa_free(w->repo);
+    oa_free(w->tag);
+    oa_free(w);
+}
+
+static void do_writeback(uv_work_t *req)
+{
+    struct writeback *w = req->data;
+    const struct oa_cfgedit edits[] = {{"module", "mod_repo", w->repo},
+                                       {"module", "mod_tag", w->tag}};
+
+    w->result = oa_cfgedit_file(w->path, edits, 2, w->why, sizeof(w->why));
+}
+
+static void after_writeback(uv_work_t *req, int status)
+{
+    struct writeback *w = req->data;
+
+    if (status == 0 && w->result < 0)
+        oa_log(OA_LOG_WARNING, "%s; the module repository is used anyway", w->why);
+    else if (status == 0)
+        oa_log(OA_LOG_INFO, "wrote mod_repo and mod_tag back into %s", w->path);
+    free_writeback(w);
+}
+
+static void write_back_module(struct service *s, const char *repo, const char *tag)
+{
+    struct writeback *w = oa_calloc(1, sizeof(*w));
+
+    if (!w || !s->cfg->path)
+        goto fail;
+    w->req.data = w;
+    w->path = oa_strdup(s->cfg->path);
+    w->repo = oa_strdup(repo);
+    w->tag = oa_strdup(tag);
+    if (w->path && w->repo && w->tag &&
+        uv_queue_work(&s->loop, &w->req, do_writeback, after_writeback) == 0)
+        return;
+fail:
+    if (w)
+        free_writeback(w);
+}
+
+/* The recipe's module repository, or the config's when the message has none;
+ * a change is remembered and written back (protocol.md, RecipeMetadata). */
+static void settle_module(struct service *s, struct oa_recipe *r)
+{
+    if (!r->mod_repo) {
+        if (s->mod_repo && s->mod_repo[0] && s->mod_tag && s->mod_tag[0]) {
+            r->mod_repo = oa_strdup(s->mod_repo);
+            r->mod_tag = oa_strdup(s->mod_tag);
+        }
+        return;
+    }
+    if (s->mod_repo && s->mod_tag && strcmp(s->mod_repo, r->mod_repo) == 0 &&
+        strcmp(s->mod_tag, r->mod_tag) == 0)
+        return;
+    oa_free(s->mod_repo);
+    oa_free(s->mod_tag);
+    s->mod_repo = oa_strdup(r->mod_repo);
+    s->mod_tag = oa_strdup(r->mod_tag);
+    oa_log(OA_LOG_NOTICE, "module repository is now %s at %s", r->mod_repo, r->mod_tag);
+    write_back_module(s, r->mod_repo, r->mod_tag);
+}
+
 static void mgr_recipe(void *ud, struct oa_recipe *r)
 {
     struct service *s = ud;
 
-    if (s->sw)
-        oa_sw_push_recipe(s->sw, r);
-    else
+    if (!s->sw) {
         oa_msg_recipe_free(r); /* check mode runs nothing */
+        return;
+    }
+    settle_module(s, r);
+    oa_sw_push_recipe(s->sw, r);
 }
 
 static void mgr_wait_done(void *ud, int64_t version, const char *id)
@@ -268,9 +338,7 @@ static struct oa_mgr_settings mgr_settings(const struct oa_cfg *cfg)
 static int build(struct service *s, const char *self_exe)
 {
     const struct oa_cfg *cfg = s->cfg;
-    struct oa_staterun_cfg rc = {self_exe,           false,
-                                 cfg->watch_dir,     cfg->state_timeout_ms,
-                                 cfg->kill_grace_ms, cfg->output_limit};
+    struct oa_staterun_cfg rc = oa_staterun_cfg_from(cfg, self_exe, false);
     struct oa_sw_settings ss = {false, cfg->delay_ms, cfg->retry_wait_ms};
     struct oa_mgr_settings ms = mgr_settings(cfg);
     char why[1024];
@@ -280,6 +348,10 @@ static int build(struct service *s, const char *self_exe)
         oa_log(OA_LOG_CRIT, "cannot start the event loop: %s", uv_strerror(r));
         return OA_EXIT_SOFTWARE;
     }
+    s->loop_ok = true;
+    if ((cfg->mod_repo && !(s->mod_repo = oa_strdup(cfg->mod_repo))) ||
+        (cfg->mod_tag && !(s->mod_tag = oa_strdup(cfg->mod_tag))))
+        return OA_EXIT_SOFTWARE;
     if (oa_rng_new(&s->rng) < 0) {
         oa_log(OA_LOG_CRIT, "cannot seed the random generator");
         return OA_EXIT_SOFTWARE;
@@ -302,7 +374,7 @@ static int build(struct service *s, const char *self_exe)
             oa_log(OA_LOG_WARNING, "%s; status and stop will not reach this agent", why);
         if (oa_staterun_init(&s->runner, &s->loop, &rc) < 0)
             return OA_EXIT_SOFTWARE;
-        s->sw_runner = (struct oa_sw_runner){runner_start, runner_kill, &s->runner};
+        oa_staterun_runner(&s->runner, &s->sw_runner);
         if (!(s->sw = oa_sw_new(&s->loop, &ss, &sw_ops, s, &s->sw_runner)))
             return OA_EXIT_SOFTWARE;
     }
@@ -310,17 +382,23 @@ static int build(struct service *s, const char *self_exe)
     return s->mgr ? 0 : OA_EXIT_SOFTWARE;
 }
 
+/* Undoes build(), also when it stopped half-way. */
 static void teardown(struct service *s)
 {
+    oa_ctl_close(s->ctl);
     oa_sw_close(s->sw);
     oa_mgr_close(s->mgr);
-    uv_run(&s->loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&s->loop) < 0)
-        oa_debug("service: handles left open at exit");
+    if (s->loop_ok) {
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&s->loop) < 0)
+            oa_debug("service: handles left open at exit");
+    }
     oa_netcfg_done(&s->net);
     oa_ident_done(&s->ident);
     oa_staterun_done(&s->runner);
     oa_rng_free(s->rng);
+    oa_free(s->mod_repo);
+    oa_free(s->mod_tag);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
 }
@@ -331,30 +409,17 @@ int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
         .cfg = cfg, .check = check, .exit_code = -1, .lock_fd = -1, .started = time(NULL)};
     int r = build(&s, self_exe);
 
-    if (r != 0) {
-        oa_ctl_close(s.ctl);
-        if (s.mgr || s.sw || s.ctl) {
-            oa_sw_close(s.sw);
-            oa_mgr_close(s.mgr);
-            uv_run(&s.loop, UV_RUN_DEFAULT);
-        }
-        uv_loop_close(&s.loop);
-        oa_netcfg_done(&s.net);
-        oa_ident_done(&s.ident);
-        oa_staterun_done(&s.runner);
-        oa_rng_free(s.rng);
-        if (s.lock_fd >= 0)
-            close(s.lock_fd);
-        return r;
+    if (r == 0) {
+        start_signals(&s);
+        uv_timer_init(&s.loop, &s.check_timer);
+        s.check_timer.data = &s;
+        if (check)
+            uv_timer_start(&s.check_timer, on_check_timeout, 3 * cfg->connect_timeout_ms, 0);
+        oa_log(OA_LOG_NOTICE, "opsagent %s starting (%s)", OA_VERSION, check ? "check" : "service");
+        oa_mgr_start(s.mgr);
+        uv_run(&s.loop, UV_RUN_DEFAULT);
+        r = s.exit_code < 0 ? OA_EXIT_OK : s.exit_code;
     }
-    start_signals(&s);
-    uv_timer_init(&s.loop, &s.check_timer);
-    s.check_timer.data = &s;
-    if (check)
-        uv_timer_start(&s.check_timer, on_check_timeout, 3 * cfg->connect_timeout_ms, 0);
-    oa_log(OA_LOG_NOTICE, "opsagent %s starting (%s)", OA_VERSION, check ? "check" : "service");
-    oa_mgr_start(s.mgr);
-    uv_run(&s.loop, UV_RUN_DEFAULT);
     teardown(&s);
-    return s.exit_code < 0 ? OA_EXIT_OK : s.exit_code;
+    return r;
 }

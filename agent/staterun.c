@@ -11,13 +11,16 @@
 #include <unistd.h>
 
 #include "builtins.h"
+#include "cfg.h"
 #include "child.h"
 #include "err.h"
 #include "exec.h"
 #include "log.h"
 #include "mem.h"
 #include "parse.h"
+#include "modrepo.h"
 #include "runas.h"
+#include "sw.h"
 
 struct oa_state_outcome *oa_state_outcome_new(bool result, const char *comment)
 {
@@ -43,6 +46,25 @@ void oa_state_outcome_free(struct oa_state_outcome *o)
 }
 
 static char **child_env(void);
+
+struct oa_staterun_cfg oa_staterun_cfg_from(const struct oa_cfg *cfg, const char *self_exe,
+                                            bool dry_run)
+{
+    struct oa_staterun_cfg rc = {
+        .self_exe = self_exe,
+        .dry_run = dry_run,
+        .watch_dir = cfg->watch_dir,
+        .state_timeout_ms = cfg->state_timeout_ms,
+        .kill_grace_ms = cfg->kill_grace_ms,
+        .output_limit = cfg->output_limit,
+        .mod_root = cfg->mod_root,
+        .mod_name = cfg->mod_name,
+        .mod_bootstrap = cfg->mod_bootstrap,
+        .agent_version = cfg->version,
+        .modules_dir = cfg->modules_dir,
+    };
+    return rc;
+}
 
 int oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg)
 {
@@ -164,42 +186,126 @@ static void on_exec_done(struct oa_exec_outcome *x, void *ud)
     r->cb(o, r->cb_ud);
 }
 
-int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_staterun_cb cb, void *ud,
-                      char *reterr, size_t errlen)
+/* Spawns one child with the request on stdin and fd 3 for the result. */
+static int spawn(struct oa_staterun *r, const char *file, char **argv, const struct oa_buf *req,
+                 uint64_t timeout_ms, oa_staterun_cb cb, void *ud, char *reterr, size_t errlen)
 {
-    const struct oa_module *m = oa_builtins_find(st->module);
     struct oa_exec_spec spec = {0};
-    char *argv[] = {(char *)r->cfg.self_exe, (char *)"exec-state", NULL};
-    struct oa_buf req;
     int ret;
 
-    if (!m) {
-        snprintf(reterr, errlen, "unknown module '%s'", st->module);
-        return -ENOENT;
-    }
-    oa_buf_init(&req, SIZE_MAX);
-    ret = oa_child_encode_request(st, r->cfg.dry_run, r->cfg.watch_dir, &req);
-    if (ret < 0) {
-        snprintf(reterr, errlen, "cannot prepare the state's request: %s", oa_strerror(ret));
-        oa_buf_done(&req);
-        return ret;
-    }
-    spec.file = r->cfg.self_exe;
+    spec.file = file;
     spec.argv = argv;
     spec.env = r->env;
-    spec.input = req.data;
-    spec.input_len = req.len;
-    spec.timeout_ms = oa_builtins_timeout_ms(m, st->parameter, r->cfg.state_timeout_ms);
+    spec.input = req->data;
+    spec.input_len = req->len;
+    spec.timeout_ms = timeout_ms;
     spec.kill_grace_ms = r->cfg.kill_grace_ms;
     spec.output_limit = r->cfg.output_limit;
     spec.result_fd = true;
     r->cb = cb;
     r->cb_ud = ud;
-    r->timeout_ms = spec.timeout_ms;
+    r->timeout_ms = timeout_ms;
     ret = oa_exec_start(r->loop, &spec, on_exec_done, r, &r->current);
-    oa_buf_done(&req);
     if (ret < 0)
-        snprintf(reterr, errlen, "cannot start the state's child process: %s", oa_strerror(ret));
+        snprintf(reterr, errlen, "cannot start the child process: %s", oa_strerror(ret));
+    return ret;
+}
+
+/* An executable named like the module in the repository's modules/ folder
+ * or in modules_dir wins over the built-in (design.md). */
+static const char *external_module(const struct oa_staterun *r, const char *module, char *buf,
+                                   size_t len)
+{
+    char repo_modules[4096];
+    const char *dirs[2];
+    size_t n = 0;
+
+    if (r->cfg.mod_root && r->cfg.mod_name &&
+        (size_t)snprintf(repo_modules, sizeof(repo_modules), "%s/%s/modules", r->cfg.mod_root,
+                         r->cfg.mod_name) < sizeof(repo_modules))
+        dirs[n++] = repo_modules;
+    if (r->cfg.modules_dir)
+        dirs[n++] = r->cfg.modules_dir;
+    return oa_modrepo_find_module(dirs, n, module, buf, len);
+}
+
+int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_staterun_cb cb, void *ud,
+                      char *reterr, size_t errlen)
+{
+    const struct oa_module *m = oa_builtins_find(st->module);
+    char path[4096];
+    const char *ext = external_module(r, st->module, path, sizeof(path));
+    char *argv[] = {(char *)(ext ? ext : r->cfg.self_exe), ext ? NULL : (char *)"exec-state", NULL};
+    struct oa_buf req;
+    int ret;
+
+    if (!m && !ext) {
+        snprintf(reterr, errlen, "unknown module '%s'", st->module);
+        return -ENOENT;
+    }
+    if (ext)
+        oa_debug("staterun: %s runs the external module %s", st->id, ext);
+    oa_buf_init(&req, SIZE_MAX);
+    ret = oa_child_encode_request(st, r->cfg.dry_run, r->cfg.watch_dir, &req);
+    if (ret < 0)
+        snprintf(reterr, errlen, "cannot prepare the state's request: %s", oa_strerror(ret));
+    else
+        ret = spawn(r, argv[0], argv, &req,
+                    oa_builtins_timeout_ms(ext ? NULL : m, st->parameter, r->cfg.state_timeout_ms),
+                    cb, ud, reterr, errlen);
+    oa_buf_done(&req);
+    return ret;
+}
+
+static int encode_prepare(const struct oa_staterun *r, const char *repo, const char *tag,
+                          struct oa_buf *out)
+{
+    yajl_gen g = oa_json_gen_new();
+    const unsigned char *text;
+    size_t len;
+    int ret;
+
+    if (!g)
+        return -ENOMEM;
+    ret = yajl_gen_map_open(g) == yajl_gen_status_ok ? 0 : -ENOMEM;
+    if (ret == 0)
+        ret = oa_json_gen_key_str(g, "repo", repo);
+    if (ret == 0)
+        ret = oa_json_gen_key_str(g, "tag", tag);
+    if (ret == 0)
+        ret = oa_json_gen_key_str(g, "root", r->cfg.mod_root);
+    if (ret == 0)
+        ret = oa_json_gen_key_str(g, "name", r->cfg.mod_name);
+    if (ret == 0)
+        ret = oa_json_gen_key_str(g, "bootstrap", r->cfg.mod_bootstrap);
+    if (ret == 0)
+        ret = oa_json_gen_key_str(g, "agent_version", r->cfg.agent_version);
+    if (ret == 0 && yajl_gen_map_close(g) == yajl_gen_status_ok &&
+        yajl_gen_get_buf(g, &text, &len) == yajl_gen_status_ok)
+        ret = oa_buf_append(out, text, len);
+    yajl_gen_free(g);
+    return ret;
+}
+
+int oa_staterun_prepare(struct oa_staterun *r, const char *repo, const char *tag, oa_staterun_cb cb,
+                        void *ud, char *reterr, size_t errlen)
+{
+    char *argv[] = {(char *)r->cfg.self_exe, (char *)"exec-prepare", NULL};
+    struct oa_buf req;
+    int ret;
+
+    if (!r->cfg.mod_root || !r->cfg.mod_name) {
+        snprintf(reterr, errlen, "no [module] root and name to sync the repository into");
+        return -EINVAL;
+    }
+    oa_buf_init(&req, SIZE_MAX);
+    ret = encode_prepare(r, repo, tag, &req);
+    if (ret < 0)
+        snprintf(reterr, errlen, "cannot prepare the request: %s", oa_strerror(ret));
+    else
+        ret =
+            spawn(r, r->cfg.self_exe, argv, &req, r->cfg.state_timeout_ms, cb, ud, reterr, errlen);
+    oa_buf_done(&req);
     return ret;
 }
 
@@ -207,4 +313,26 @@ void oa_staterun_kill(struct oa_staterun *r)
 {
     if (r->current)
         oa_exec_kill(r->current);
+}
+
+static int runner_start(void *rud, const struct oa_state *st, oa_staterun_cb cb, void *cb_ud,
+                        char *reterr, size_t errlen)
+{
+    return oa_staterun_start(rud, st, cb, cb_ud, reterr, errlen);
+}
+
+static void runner_kill(void *rud)
+{
+    oa_staterun_kill(rud);
+}
+
+static int runner_prepare(void *rud, const char *repo, const char *tag, oa_staterun_cb cb,
+                          void *cb_ud, char *reterr, size_t errlen)
+{
+    return oa_staterun_prepare(rud, repo, tag, cb, cb_ud, reterr, errlen);
+}
+
+void oa_staterun_runner(struct oa_staterun *r, struct oa_sw_runner *ret)
+{
+    *ret = (struct oa_sw_runner){runner_start, runner_kill, runner_prepare, r};
 }

@@ -38,9 +38,22 @@ struct oa_staterun_cfg {
     uint64_t state_timeout_ms;
     uint64_t kill_grace_ms;
     size_t output_limit;
+    /* The module repository ([module] keys) and its agent version check. */
+    const char *mod_root;
+    const char *mod_name;
+    const char *mod_bootstrap;
+    const char *agent_version;
+    /* Extra external modules, searched after the repository's modules/. */
+    const char *modules_dir; /* may be NULL */
 };
 
 struct oa_exec;
+struct oa_cfg;
+
+/* The runner's settings from the agent's config. Strings are borrowed from
+ * cfg and self_exe. */
+struct oa_staterun_cfg oa_staterun_cfg_from(const struct oa_cfg *cfg, const char *self_exe,
+                                            bool dry_run);
 
 struct oa_staterun {
     uv_loop_t *loop;
@@ -63,5 +76,16 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
 
 /* Kills the running child's process group now; cb still follows. */
 void oa_staterun_kill(struct oa_staterun *r);
+
+/* Runs `opsagent exec-prepare`: syncs the module repository at tag and
+ * runs its bootstrap and compat checks (design.md, PREPARE). Like
+ * oa_staterun_start. */
+int oa_staterun_prepare(struct oa_staterun *r, const char *repo, const char *tag, oa_staterun_cb cb,
+                        void *ud, char *reterr, size_t errlen);
+
+struct oa_sw_runner;
+
+/* Fills *ret so that the StatesWorker runs its states through r. */
+void oa_staterun_runner(struct oa_staterun *r, struct oa_sw_runner *ret);
 
 #endif

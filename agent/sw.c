@@ -46,7 +46,7 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SW_STATE_COUNT,
 #define S(x) (1u << (x))
 static const unsigned legal_next[SW_STATE_COUNT] = {
     [SW_IDLE] = S(SW_PREPARE) | S(SW_STOPPED),
-    [SW_PREPARE] = S(SW_RUNNING) | S(SW_REPORTING) | S(SW_DELAY) | S(SW_STOPPED),
+    [SW_PREPARE] = S(SW_RUNNING) | S(SW_REPORTING) | S(SW_DELAY) | S(SW_STOPPING) | S(SW_STOPPED),
     [SW_RUNNING] = S(SW_REPORTING) | S(SW_WAITING) | S(SW_STOPPING),
     [SW_REPORTING] = S(SW_RUNNING) | S(SW_RETRY_WAIT) | S(SW_DELAY) | S(SW_PREPARE) | S(SW_STOPPED),
     [SW_WAITING] = S(SW_REPORTING) | S(SW_PREPARE) | S(SW_STOPPED),
@@ -184,17 +184,60 @@ static void enter_running(struct oa_sw *sw)
 
 static void install_pending(struct oa_sw *sw);
 
+static void enter_prepare(struct oa_sw *sw);
+
+static void on_prepared(struct oa_state_outcome *o, void *ud)
+{
+    struct oa_sw *sw = ud;
+
+    if (sw->state == SW_STOPPING) {
+        oa_state_outcome_free(o);
+        set_state(sw, SW_STOPPED, "stopped while preparing");
+        return;
+    }
+    if (sw->state != SW_PREPARE) {
+        oa_state_outcome_free(o);
+        return;
+    }
+    if (sw->pending) {
+        /* A newer recipe arrived meanwhile: prepare again, for it. */
+        oa_state_outcome_free(o);
+        enter_prepare(sw);
+        return;
+    }
+    if (o && o->result) {
+        oa_log(OA_LOG_INFO, "%s", o->comment ? o->comment : "module repository ready");
+        oa_state_outcome_free(o);
+        set_state(sw, SW_RUNNING, "round starts");
+        return;
+    }
+    /* design.md: a failed preparation is a failed StateLog for the first
+     * state, naming what failed; then RETRY_WAIT. */
+    finish_state(sw, o, "preparation failed");
+}
+
+/* Before the first state of a round: the module repository, when the
+ * recipe (or the config) names one. */
 static void enter_prepare(struct oa_sw *sw)
 {
+    const struct oa_recipe *r;
+    char why[1024];
+
     if (sw->pending)
         install_pending(sw);
-    /* The module repository is synchronised here once the agent has one
-     * (a later issue); with built-in modules only there is nothing to do. */
+    r = sw->recipe;
     sw->index = 0;
-    if (sw->recipe->n_states == 0)
+    if (r->n_states == 0) {
         set_state(sw, sw->set.once ? SW_STOPPED : SW_DELAY, "the recipe has no states");
-    else
+        return;
+    }
+    if (!r->mod_repo || !r->mod_tag || !sw->runner->prepare) {
         set_state(sw, SW_RUNNING, "round starts");
+        return;
+    }
+    if (sw->runner->prepare(sw->runner->rud, r->mod_repo, r->mod_tag, on_prepared, sw, why,
+                            sizeof(why)) < 0)
+        finish_state(sw, oa_state_outcome_new(false, why), "preparation could not start");
 }
 
 static struct oa_statelog *make_log(const struct oa_sw *sw)
@@ -438,6 +481,7 @@ static void on_kick(uv_timer_t *t)
                 return;
             }
             break;
+        case SW_PREPARE: /* the module repository is being synced */
         case SW_RUNNING:
             if (sw->stop_mode != OA_STOP_END) {
                 set_state(sw, SW_STOPPING, "stop requested");

@@ -53,6 +53,10 @@ struct oa_sw_runner {
     int (*start)(void *rud, const struct oa_state *st, oa_staterun_cb cb, void *cb_ud, char *reterr,
                  size_t errlen);
     void (*kill)(void *rud);
+    /* Syncs the module repository at tag (PREPARE), like start. NULL: the
+     * worker runs with built-in modules only. */
+    int (*prepare)(void *rud, const char *repo, const char *tag, oa_staterun_cb cb, void *cb_ud,
+                   char *reterr, size_t errlen);
     void *rud;
 };
 

@@ -749,7 +749,9 @@ static int prepare(struct prep *p, struct oa_outcome *out)
     if (sync_repo(p, out, &how) < 0)
         return -1;
     changed = strcmp(how, "unchanged") != 0;
-    if (run_bootstrap(p, out) < 0 || check_compat(p, out) < 0) {
+    /* compat.txt first: a repository that rejects this agent must not get
+     * its bootstrap script run (as root) either. */
+    if (check_compat(p, out) < 0 || run_bootstrap(p, out) < 0) {
         out->changed = changed;
         return -1;
     }

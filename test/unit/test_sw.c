@@ -123,7 +123,7 @@ static struct fake *fake_new(bool once)
     assert_int_equal(uv_loop_init(&f->loop), 0);
     uv_timer_init(&f->loop, &f->timer);
     f->timer.data = f;
-    runner = (struct oa_sw_runner){fake_start, fake_kill, f};
+    runner = (struct oa_sw_runner){fake_start, fake_kill, NULL, f};
     f->sw = oa_sw_new(&f->loop, &s, &ops, f, &runner);
     assert_non_null(f->sw);
     return f;
