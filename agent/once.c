@@ -211,8 +211,7 @@ int oa_once_run(const struct oa_cfg *cfg, const struct oa_once_opts *opts)
                                                                     : OA_EXIT_NOINPUT;
     }
     /* A recipe file without a module repository uses the config's. */
-    if (!recipe->mod_repo && cfg->mod_repo && cfg->mod_repo[0] && cfg->mod_tag &&
-        cfg->mod_tag[0]) {
+    if (!recipe->mod_repo && cfg->mod_repo && cfg->mod_repo[0] && cfg->mod_tag && cfg->mod_tag[0]) {
         recipe->mod_repo = oa_strdup(cfg->mod_repo);
         recipe->mod_tag = oa_strdup(cfg->mod_tag);
     }
