@@ -424,8 +424,9 @@ static void set_state(struct oa_sw *sw, enum sw_state to, const char *reason)
             continue;
         assert(legal_next[from] & S(to));
         if (oa_log_enabled(OA_LOG_DEBUG))
-            oa_debug("sw: %s -> %s (%s) [v%lld, state %zu]", state_names[from], state_names[to],
-                     reason, sw->recipe ? (long long)sw->recipe->version : 0LL, sw->index + 1);
+            oa_debug("sw: %s -> %s (%s) [v%lld, state %zu %s]", state_names[from], state_names[to],
+                     reason, sw->recipe ? (long long)sw->recipe->version : 0LL, sw->index + 1,
+                     sw->recipe && sw->index < sw->recipe->n_states ? current_state(sw)->id : "-");
         if (from == SW_RETRY_WAIT || from == SW_DELAY) {
             uv_timer_stop(&sw->timer);
             sw->next_round = 0;

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One WebSocket connection to the backend, on libuv: the only module of
- * proto/ that touches the loop. It owns the uv_tcp_t and drives the chain
- *   tcp → (proxy CONNECT) → (TLS) → HTTP upgrade → WebSocket
- * with the sans-I/O layers of http.h, tls.h and ws.h. Names are resolved
- * with uv_getaddrinfo (IPv4 and IPv6, each address tried in turn).
+ * One WebSocket connection to the backend, on libuv: the HTTP upgrade and
+ * the WebSocket layer (http.h, ws.h) on top of a byte stream (stream.h:
+ * tcp → (proxy CONNECT) → (TLS), names resolved with uv_getaddrinfo, IPv4
+ * and IPv6, each address tried in turn).
  *
  * It has no timers of its own except the bound on the closing handshake:
  * the attempt deadline and the keep-alive belong to the Manager.
