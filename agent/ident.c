@@ -160,28 +160,50 @@ static int add_error(struct oa_buf *errors, const char *text)
     return oa_buf_puts(errors, text) == -ENOMEM ? -ENOMEM : 0;
 }
 
-static bool is_url(const char *s)
-{
-    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
-}
-
-/* The instance id: the configured literal. A metadata URL (or none, which
- * means the cloud's metadata) is looked up by the cloud identity code; where
- * that is not available the host name stands in and init_errors says so. */
+/* The instance id: the configured literal. A metadata URL is fetched by the
+ * service (cloudid.c), which replaces the host name put here meanwhile; no
+ * value at all means the cloud's own metadata, which needs the cloud lookup
+ * this build does not have: the host name stands in and init_errors says so. */
 static int instance_id(const struct oa_cfg *cfg, struct oa_ident *id, struct oa_buf *errors)
 {
     char host[256] = "unknown-host";
 
-    if (cfg->instance_id && cfg->instance_id[0] && !is_url(cfg->instance_id)) {
+    if (cfg->instance_id && cfg->instance_id[0] && !oa_ident_is_url(cfg->instance_id)) {
         id->instance_id = oa_strdup(cfg->instance_id);
         return id->instance_id ? 0 : -ENOMEM;
     }
     (void)gethostname(host, sizeof(host) - 1);
-    if (add_error(errors, "instance_id: cloud metadata lookup is not available in this build; "
-                          "using the host name") < 0)
-        return -ENOMEM;
+    if (!cfg->instance_id || !cfg->instance_id[0]) {
+        if (add_error(errors, "instance_id: cloud metadata lookup is not available in this build; "
+                              "using the host name") < 0)
+            return -ENOMEM;
+    }
     id->instance_id = oa_strdup(host);
     return id->instance_id ? 0 : -ENOMEM;
+}
+
+bool oa_ident_is_url(const char *s)
+{
+    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+int oa_ident_add_error(struct oa_ident *id, const char *text)
+{
+    struct oa_buf b;
+    int r;
+
+    oa_buf_init(&b, 8192);
+    r = oa_buf_puts(&b, id->init_errors ? id->init_errors : "");
+    if (r == 0 && id->init_errors)
+        r = oa_buf_puts(&b, "; ");
+    if (r == 0)
+        r = oa_buf_puts(&b, text);
+    if (r == 0) {
+        oa_free(id->init_errors);
+        id->init_errors = oa_buf_steal(&b, NULL);
+    }
+    oa_buf_done(&b);
+    return r;
 }
 
 int oa_ident_load(const struct oa_cfg *cfg, struct oa_rng *rng, struct oa_ident *ret)

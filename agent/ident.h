@@ -12,6 +12,7 @@
 #ifndef OA_IDENT_H
 #define OA_IDENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cfg.h"
@@ -32,6 +33,12 @@ struct oa_ident {
  * oa_ident_done, also after a failure. */
 int oa_ident_load(const struct oa_cfg *cfg, struct oa_rng *rng, struct oa_ident *ret);
 void oa_ident_done(struct oa_ident *id);
+
+/* Whether an instance_id setting is a metadata URL rather than a literal. */
+bool oa_ident_is_url(const char *s);
+
+/* Appends one problem to init_errors ("; "-joined). Returns 0 or -ENOMEM. */
+int oa_ident_add_error(struct oa_ident *id, const char *text);
 
 /* The view the message encoder takes; valid while id is. */
 struct oa_msg_ident oa_ident_view(const struct oa_ident *id);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cfgedit.h"
+#include "cloudid.h"
 #include "ctl.h"
 #include "ident.h"
 #include "log.h"
@@ -44,7 +45,10 @@ struct service {
     struct oa_ctl *ctl;
     time_t started;
     bool loop_ok;
-    char *mod_repo, *mod_tag; /* the module repository in use */
+    char *mod_repo, *mod_tag;  /* the module repository in use */
+    struct oa_cloudid *lookup; /* the instance id from a metadata URL, in progress */
+    char *looked_up_id;        /* its result */
+    char *lookup_error;        /* or why it failed */
 };
 
 /* ---- StatesWorker → Manager ---- */
@@ -197,12 +201,25 @@ static void mgr_test_answer(void *ud, bool result, const char *error)
         finish_check(s, result ? OA_EXIT_OK : OA_EXIT_FAILED);
 }
 
+/* What the metadata URL gave (or why it did not) goes into the identity. */
+static int apply_lookup(struct service *s, struct oa_ident *id)
+{
+    if (s->looked_up_id) {
+        char *copy = oa_strdup(s->looked_up_id);
+        if (!copy)
+            return -ENOMEM;
+        oa_free(id->instance_id);
+        id->instance_id = copy;
+    }
+    return s->lookup_error ? oa_ident_add_error(id, s->lookup_error) : 0;
+}
+
 static void mgr_reload_identity(void *ud)
 {
     struct service *s = ud;
     struct oa_ident fresh;
 
-    if (oa_ident_load(s->cfg, s->rng, &fresh) < 0) {
+    if (oa_ident_load(s->cfg, s->rng, &fresh) < 0 || apply_lookup(s, &fresh) < 0) {
         oa_log(OA_LOG_WARNING, "cannot re-read the identity: out of memory; keeping it");
         oa_ident_done(&fresh);
         return;
@@ -235,6 +252,8 @@ static void mgr_closed(void *ud)
 
     oa_ctl_close(s->ctl);
     s->ctl = NULL;
+    oa_cloudid_cancel(s->lookup);
+    s->lookup = NULL;
     uv_close((uv_handle_t *)&s->sigterm, on_closed_handle);
     uv_close((uv_handle_t *)&s->sigint, on_closed_handle);
     uv_close((uv_handle_t *)&s->sigusr1, on_closed_handle);
@@ -399,8 +418,47 @@ static void teardown(struct service *s)
     oa_rng_free(s->rng);
     oa_free(s->mod_repo);
     oa_free(s->mod_tag);
+    oa_free(s->looked_up_id);
+    oa_free(s->lookup_error);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
+}
+
+static void on_instance_id(void *ud, int err, const char *id, const char *why)
+{
+    struct service *s = ud;
+
+    s->lookup = NULL;
+    if (err == 0) {
+        oa_log(OA_LOG_INFO, "instance id %s from %s", id, s->cfg->instance_id);
+        s->looked_up_id = oa_strdup(id);
+    } else {
+        oa_log(OA_LOG_WARNING, "%s; using the host name", why);
+        s->lookup_error = oa_strdup(why);
+    }
+    if (apply_lookup(s, &s->ident) < 0)
+        oa_log(OA_LOG_WARNING, "out of memory while recording the instance id");
+    oa_mgr_start(s->mgr);
+}
+
+/* Connects at once, or after the instance id came from its metadata URL. */
+static void start_connecting(struct service *s)
+{
+    const struct oa_cfg *cfg = s->cfg;
+    struct oa_cloudid_params p = {cfg->instance_id, (unsigned)cfg->get_retry,
+                                  cfg->connect_timeout_ms, s->net.tls};
+    char why[512];
+
+    if (!cfg->instance_id || !oa_ident_is_url(cfg->instance_id)) {
+        oa_mgr_start(s->mgr);
+        return;
+    }
+    if (oa_cloudid_start(&s->loop, &p, on_instance_id, s, &s->lookup, why, sizeof(why)) < 0) {
+        oa_log(OA_LOG_WARNING, "%s; using the host name", why);
+        s->lookup_error = oa_strdup(why);
+        apply_lookup(s, &s->ident);
+        oa_mgr_start(s->mgr);
+    }
 }
 
 int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
@@ -416,7 +474,7 @@ int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
         if (check)
             uv_timer_start(&s.check_timer, on_check_timeout, 3 * cfg->connect_timeout_ms, 0);
         oa_log(OA_LOG_NOTICE, "opsagent %s starting (%s)", OA_VERSION, check ? "check" : "service");
-        oa_mgr_start(s.mgr);
+        start_connecting(&s);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         r = s.exit_code < 0 ? OA_EXIT_OK : s.exit_code;
     }
