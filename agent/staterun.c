@@ -47,6 +47,14 @@ void oa_state_outcome_free(struct oa_state_outcome *o)
 
 static char **child_env(void);
 
+/* The children's environment is clean, so the agent's proxy settings are
+ * passed on in the request instead. */
+static const char *env_first(const char *a, const char *b)
+{
+    const char *v = getenv(a);
+    return v && v[0] ? v : getenv(b);
+}
+
 struct oa_staterun_cfg oa_staterun_cfg_from(const struct oa_cfg *cfg, const char *self_exe,
                                             bool dry_run)
 {
@@ -62,6 +70,10 @@ struct oa_staterun_cfg oa_staterun_cfg_from(const struct oa_cfg *cfg, const char
         .mod_bootstrap = cfg->mod_bootstrap,
         .agent_version = cfg->version,
         .modules_dir = cfg->modules_dir,
+        .state_dir = cfg->state_dir,
+        .ca_file = cfg->ca_file,
+        .proxy = cfg->proxy && cfg->proxy[0] ? cfg->proxy : env_first("https_proxy", "HTTPS_PROXY"),
+        .no_proxy = env_first("no_proxy", "NO_PROXY"),
     };
     return rc;
 }
@@ -246,7 +258,11 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     if (ext)
         oa_debug("staterun: %s runs the external module %s", st->id, ext);
     oa_buf_init(&req, SIZE_MAX);
-    ret = oa_child_encode_request(st, r->cfg.dry_run, r->cfg.watch_dir, &req);
+    ret = oa_child_encode_request(st,
+                                  &(struct oa_child_settings){r->cfg.dry_run, r->cfg.watch_dir,
+                                                              r->cfg.state_dir, r->cfg.ca_file,
+                                                              r->cfg.proxy, r->cfg.no_proxy},
+                                  &req);
     if (ret < 0)
         snprintf(reterr, errlen, "cannot prepare the state's request: %s", oa_strerror(ret));
     else

@@ -45,6 +45,11 @@ struct oa_staterun_cfg {
     const char *agent_version;
     /* Extra external modules, searched after the repository's modules/. */
     const char *modules_dir; /* may be NULL */
+    /* Passed on to every module (downloads, data kept between rounds). */
+    const char *state_dir;
+    const char *ca_file;
+    const char *proxy;
+    const char *no_proxy;
 };
 
 struct oa_exec;

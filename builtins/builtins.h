@@ -32,6 +32,10 @@ struct oa_run_ctx {
     const char *id;        /* the state's id */
     bool dry_run;          /* report what would change; change nothing */
     const char *watch_dir; /* where watch sums live; may be NULL */
+    const char *state_dir; /* data kept between rounds (modules.md §1.12); may be NULL */
+    const char *ca_file;   /* CA certificates for downloads; NULL: the system bundle */
+    const char *proxy;     /* http:// proxy for downloads, or NULL */
+    const char *no_proxy;  /* hosts reached directly, or NULL */
 };
 
 struct oa_module {

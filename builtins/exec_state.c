@@ -21,7 +21,8 @@
 static void run_request(const struct oa_child_request *req, struct oa_outcome *out)
 {
     const struct oa_module *m = oa_builtins_find(req->module);
-    struct oa_run_ctx ctx = {req->id, req->dry_run, req->watch_dir};
+    struct oa_run_ctx ctx = {req->id,      req->dry_run, req->watch_dir, req->state_dir,
+                             req->ca_file, req->proxy,   req->no_proxy};
     struct oa_params params;
     struct oa_buf warnings;
 

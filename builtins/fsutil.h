@@ -4,6 +4,7 @@
 #define OA_FSUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Creates path and its missing parents with mode (like mkdir -p). Returns 0,
@@ -15,5 +16,16 @@ bool oa_fs_exists(const char *path);
 
 /* Whether path is absolute ("/…"). */
 bool oa_fs_is_absolute(const char *path);
+
+/* Writes len bytes to path atomically (modules.md §1.12, design.md): a temp
+ * file in the same directory, owner uid:gid and mode set on it, fsync,
+ * rename. (uid_t)-1 / (gid_t)-1 leave the owner as created. Returns 0, or a
+ * negative errno with "path: what failed: why" in why; nothing is left
+ * behind on failure. */
+int oa_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+                       gid_t gid, char *why, size_t whylen);
+
+/* Parses an octal mode ("644", "0644", "2755"). Returns 0 or -EINVAL. */
+int oa_fs_parse_mode(const char *s, mode_t *ret);
 
 #endif

@@ -149,7 +149,7 @@ static int run_shell(const struct oa_params *p, const char *cwd, const struct oa
     argv[1] = (char *)"-c";
     argv[2] = (char *)oa_params_str(p, "cmd");
     argv[3] = NULL;
-    struct oa_tool t = {argv[0], argv, envp, cwd, ra};
+    struct oa_tool t = {argv[0], argv, envp, cwd, ra, NULL};
     r = oa_tool_run(&t, &status, out->comment, sizeof(out->comment));
     oa_runas_env_free(envp);
     if (r < 0) {

@@ -6,6 +6,8 @@
  */
 #include "tool.h"
 
+#include "mem.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,10 +22,13 @@ static const char *const step_names[] = {[STEP_IDS] = "switch user",
                                          [STEP_STDIN] = "open /dev/null",
                                          [STEP_EXEC] = "execute"};
 
-static void child(const struct oa_tool *t, int report_fd)
+static void child(const struct oa_tool *t, int report_fd, int out_fd)
 {
     int failure[2] = {STEP_IDS, 0};
     int fd, r;
+
+    if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
+        goto fail_errno;
 
     if (t->runas && (r = oa_runas_apply(t->runas)) < 0) {
         failure[1] = -r;
@@ -45,14 +50,35 @@ fail:
     _exit(127);
 }
 
+/* Reads the captured stdout until the tool closes it. */
+static void drain(int fd, struct oa_buf *capture)
+{
+    char chunk[8192];
+    ssize_t n;
+
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        (void)oa_buf_append(capture, chunk, (size_t)n); /* over the cap: dropped */
+    }
+}
+
 int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t errlen)
 {
-    int report[2], failure[2], status;
+    int report[2], out[2] = {-1, -1}, failure[2], status;
     ssize_t n;
     pid_t pid;
 
     if (pipe2(report, O_CLOEXEC) < 0)
         return -errno;
+    if (t->capture && pipe2(out, O_CLOEXEC) < 0) {
+        int err = errno;
+        close(report[0]);
+        close(report[1]);
+        return -err;
+    }
     /* Output written by the module so far must come before the tool's. */
     fflush(stdout);
     fflush(stderr);
@@ -61,16 +87,27 @@ int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t e
         int err = errno;
         close(report[0]);
         close(report[1]);
+        if (out[0] >= 0) {
+            close(out[0]);
+            close(out[1]);
+        }
         snprintf(reterr, errlen, "cannot start %s: %s", t->path, strerror(err));
         return -err;
     }
     if (pid == 0)
-        child(t, report[1]);
+        child(t, report[1], out[1]);
     close(report[1]);
+    if (out[1] >= 0)
+        close(out[1]);
+    /* The report pipe closes at exec (close-on-exec), or carries a failure. */
     do
         n = read(report[0], failure, sizeof(failure));
     while (n < 0 && errno == EINTR);
     close(report[0]);
+    if (out[0] >= 0) {
+        drain(out[0], t->capture);
+        close(out[0]);
+    }
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -errno;
@@ -81,6 +118,64 @@ int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t e
     }
     *ret_status = status;
     return 0;
+}
+
+const char *oa_tool_which(const char *name, char *buf, size_t len)
+{
+    const char *p = OA_RUNAS_PATH;
+
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0 && (size_t)snprintf(buf, len, "%s", name) < len ? buf : NULL;
+    while (*p) {
+        size_t dlen = strcspn(p, ":");
+        if ((size_t)snprintf(buf, len, "%.*s/%s", (int)dlen, p, name) < len &&
+            access(buf, X_OK) == 0)
+            return buf;
+        p += dlen;
+        if (*p == ':')
+            p++;
+    }
+    return NULL;
+}
+
+int oa_tool_exec(char *const argv[], const char *const *extra_env, struct oa_buf *capture,
+                 int *ret_status, char *why, size_t len)
+{
+    struct oa_kv extra[16];
+    struct oa_runas ra;
+    size_t n = 0;
+    char path[4096], **envp;
+    int r;
+
+    if (!oa_tool_which(argv[0], path, sizeof(path))) {
+        snprintf(why, len, "%s is not installed", argv[0]);
+        return -ENOENT;
+    }
+    for (; extra_env && extra_env[n] && n < 16; n++) {
+        const char *eq = strchr(extra_env[n], '=');
+        extra[n].key = eq ? oa_strndup(extra_env[n], (size_t)(eq - extra_env[n])) : NULL;
+        extra[n].value = (char *)(eq ? eq + 1 : "");
+    }
+    r = oa_runas_lookup(NULL, NULL, &ra, why, len);
+    envp = r == 0 ? oa_runas_env(&ra, extra, n) : NULL;
+    for (size_t i = 0; i < n; i++)
+        oa_free(extra[i].key);
+    if (!envp) {
+        if (r == 0)
+            oa_runas_done(&ra);
+        snprintf(why, len, "out of memory");
+        return -ENOMEM;
+    }
+    struct oa_tool t = {path, argv, envp, NULL, NULL, capture};
+    r = oa_tool_run(&t, ret_status, why, len);
+    oa_runas_env_free(envp);
+    oa_runas_done(&ra);
+    return r;
+}
+
+bool oa_tool_ok(int status)
+{
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 const char *oa_tool_status_text(int status, char *buf, size_t len)

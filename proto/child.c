@@ -20,7 +20,7 @@ static int finish_gen(yajl_gen g, int r, struct oa_buf *out)
     return r;
 }
 
-int oa_child_encode_request(const struct oa_state *st, bool dry_run, const char *watch_dir,
+int oa_child_encode_request(const struct oa_state *st, const struct oa_child_settings *set,
                             struct oa_buf *out)
 {
     yajl_gen g = oa_json_gen_new();
@@ -38,9 +38,17 @@ int oa_child_encode_request(const struct oa_state *st, bool dry_run, const char 
     if (r == 0)
         r = oa_json_gen_value(g, st->parameter);
     if (r == 0)
-        r = oa_json_gen_key_bool(g, "dry_run", dry_run);
+        r = oa_json_gen_key_bool(g, "dry_run", set->dry_run);
     if (r == 0)
-        r = oa_json_gen_key_str(g, "watch_dir", watch_dir);
+        r = oa_json_gen_key_str(g, "watch_dir", set->watch_dir);
+    if (r == 0 && set->state_dir)
+        r = oa_json_gen_key_str(g, "state_dir", set->state_dir);
+    if (r == 0 && set->ca_file)
+        r = oa_json_gen_key_str(g, "ca_file", set->ca_file);
+    if (r == 0 && set->proxy)
+        r = oa_json_gen_key_str(g, "proxy", set->proxy);
+    if (r == 0 && set->no_proxy)
+        r = oa_json_gen_key_str(g, "no_proxy", set->no_proxy);
     if (r == 0)
         r = yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -ENOMEM;
     return finish_gen(g, r, out);
@@ -122,10 +130,18 @@ int oa_child_decode_request(const char *text, size_t len, struct oa_child_reques
         r = get_bool(root, "dry_run", false, &req.dry_run, reterr, errlen);
     if (r == 0)
         r = get_opt_str(root, "watch_dir", &req.watch_dir, reterr, errlen);
+    if (r == 0)
+        r = get_opt_str(root, "state_dir", &req.state_dir, reterr, errlen);
+    if (r == 0)
+        r = get_opt_str(root, "ca_file", &req.ca_file, reterr, errlen);
+    if (r == 0)
+        r = get_opt_str(root, "proxy", &req.proxy, reterr, errlen);
+    if (r == 0)
+        r = get_opt_str(root, "no_proxy", &req.no_proxy, reterr, errlen);
     oa_json_free(root);
     if (r < 0) {
         oa_msg_recipe_done(&one);
-        oa_free(req.watch_dir);
+        oa_child_request_done(&req);
         return r;
     }
     req.id = one.states[0].id;
@@ -143,6 +159,10 @@ void oa_child_request_done(struct oa_child_request *req)
     oa_free(req->module);
     oa_json_free(req->parameter);
     oa_free(req->watch_dir);
+    oa_free(req->state_dir);
+    oa_free(req->ca_file);
+    oa_free(req->proxy);
+    oa_free(req->no_proxy);
     memset(req, 0, sizeof(*req));
 }
 

@@ -2,7 +2,10 @@
 /*
  * The child-process protocol of design.md, both directions:
  * - the request on the child's stdin:
- *   {"id","module","parameter","dry_run","watch_dir"};
+ *   {"id","module","parameter","dry_run","watch_dir"}, plus the settings a
+ *   module may need from the agent's config: "state_dir" (data kept between
+ *   rounds), "ca_file", "proxy" and "no_proxy" (downloads); absent or null
+ *   when unset. External modules may ignore what they do not use;
  * - the result the module writes on file descriptor 3:
  *   {"result":bool,"comment":string,"changed":bool}.
  * The agent encodes requests and decodes results; `opsagent exec-state` (and
@@ -21,12 +24,26 @@
 /* The largest result accepted on fd 3. */
 #define OA_CHILD_RESULT_MAX 65536
 
+/* What the agent tells every module besides the state itself. */
+struct oa_child_settings {
+    bool dry_run;
+    const char *watch_dir; /* each may be NULL */
+    const char *state_dir;
+    const char *ca_file;
+    const char *proxy;
+    const char *no_proxy;
+};
+
 struct oa_child_request {
     char *id;
     char *module;
     struct oa_json *parameter; /* an object */
     bool dry_run;
-    char *watch_dir; /* may be NULL */
+    char *watch_dir; /* these may be NULL */
+    char *state_dir;
+    char *ca_file;
+    char *proxy;
+    char *no_proxy;
 };
 
 struct oa_child_result {
@@ -36,7 +53,7 @@ struct oa_child_result {
 };
 
 /* Appends the request for st to out. Returns 0, -ENOMEM or OA_ETOOBIG. */
-int oa_child_encode_request(const struct oa_state *st, bool dry_run, const char *watch_dir,
+int oa_child_encode_request(const struct oa_state *st, const struct oa_child_settings *set,
                             struct oa_buf *out);
 /* Returns 0 or OA_ESYNTAX / OA_ESCHEMA / OA_EDEPTH / -ENOMEM with the
  * reason in reterr. *ret is written only on success. */

@@ -45,12 +45,17 @@ static void round_trip(const struct oa_child_request *req)
     char err[256];
 
     oa_buf_init(&out, SIZE_MAX);
-    if (oa_child_encode_request(&st, req->dry_run, req->watch_dir, &out) < 0)
+    const struct oa_child_settings set = {req->dry_run, req->watch_dir, req->state_dir,
+                                          req->ca_file, req->proxy,     req->no_proxy};
+
+    if (oa_child_encode_request(&st, &set, &out) < 0)
         __builtin_trap();
     if (oa_child_decode_request(out.data, out.len, &again, err, sizeof(err)) < 0)
         __builtin_trap();
     if (!same_str(again.id, req->id) || !same_str(again.module, req->module) ||
         again.dry_run != req->dry_run || !same_str(again.watch_dir, req->watch_dir) ||
+        !same_str(again.state_dir, req->state_dir) || !same_str(again.ca_file, req->ca_file) ||
+        !same_str(again.proxy, req->proxy) || !same_str(again.no_proxy, req->no_proxy) ||
         !same_tree(again.parameter, req->parameter))
         __builtin_trap();
     oa_child_request_done(&again);

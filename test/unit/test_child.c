@@ -60,7 +60,10 @@ static void test_request_round_trip(void **state)
         const char *watch = dry ? "/var/lib/opsagent/watch" : NULL;
 
         oa_buf_init(&out, 1 << 20);
-        assert_int_equal(oa_child_encode_request(&st, dry, watch, &out), 0);
+        assert_int_equal(
+            oa_child_encode_request(
+                &st, &(struct oa_child_settings){.dry_run = dry, .watch_dir = watch}, &out),
+            0);
         assert_int_equal(oa_child_decode_request(out.data, out.len, &req, err, sizeof(err)), 0);
         assert_string_equal(req.id, "state-1");
         assert_string_equal(req.module, "linux.cmd");
@@ -86,7 +89,8 @@ static void test_request_field_names(void **state)
     struct oa_buf out;
 
     oa_buf_init(&out, 4096);
-    assert_int_equal(oa_child_encode_request(&st, true, NULL, &out), 0);
+    assert_int_equal(
+        oa_child_encode_request(&st, &(struct oa_child_settings){.dry_run = true}, &out), 0);
     v = parse_ok(out.data, out.len);
     assert_int_equal(v->type, OA_JSON_OBJECT);
     assert_int_equal(v->len, 5);
@@ -106,7 +110,8 @@ static void test_request_encode_over_cap(void **state)
     struct oa_buf out;
 
     oa_buf_init(&out, 20);
-    assert_int_equal(oa_child_encode_request(&st, false, NULL, &out), OA_ETOOBIG);
+    assert_int_equal(oa_child_encode_request(&st, &(struct oa_child_settings){0}, &out),
+                     OA_ETOOBIG);
     assert_int_equal(out.len, 0);
     oa_buf_done(&out);
     oa_json_free(st.parameter);
