@@ -103,6 +103,28 @@ in_sandbox() {
     exec unshare --mount --pid --fork --mount-proc env OA_IN_SANDBOX=1 bash "$0" "$@"
 }
 
+# sandbox_tmpfs DIR...: an empty tmpfs over each DIR (created if missing),
+# in the sandbox only.
+sandbox_tmpfs() {
+    [ -n "${OA_IN_SANDBOX:-}" ] || fail "sandbox_tmpfs outside the sandbox"
+    for d in "$@"; do
+        mkdir -p "$d"
+        mount -t tmpfs -o mode=0755 opsagent-test "$d"
+    done
+}
+
+# sandbox_copy DIR...: a private copy of each DIR bound over it, so that
+# the test may change it (dpkg's database, apt's lists…).
+sandbox_copy() {
+    [ -n "${OA_IN_SANDBOX:-}" ] || fail "sandbox_copy outside the sandbox"
+    for d in "$@"; do
+        local copy="$T/copy$(echo "$d" | tr / _)"
+        mkdir -p "$d"
+        cp -a "$d" "$copy"
+        mount --bind "$copy" "$d"
+    done
+}
+
 # add_user NAME UID: a throwaway user and group, in the sandbox's /etc only.
 add_user() {
     [ -n "${OA_IN_SANDBOX:-}" ] || fail "add_user outside the sandbox"
