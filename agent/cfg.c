@@ -95,6 +95,7 @@ static const struct key keys[] = {
     {"runtime", "output_limit", K_UINT, F(output_limit), 0, 256, 64ULL << 20},
     {"runtime", "modules_dir", K_PATH, F(modules_dir), 0, 0, 0},
     {"runtime", "max_message", K_UINT, F(max_message), 0, 1024, 1ULL << 30},
+    {"runtime", "update_deadline", K_DURATION, F(update_deadline_ms), MS_S, 1, MS_DAY},
     /* The original agent's Salt section. */
     {"salt", "delay", K_DURATION, F(delay_ms), MS_MIN, 0, 7 * MS_DAY},
     {"salt", "timeout", K_DURATION, F(state_timeout_ms), MS_S, 1, 30 * MS_DAY},
@@ -361,6 +362,7 @@ static void set_defaults(struct oa_cfg *cfg)
     cfg->kill_grace_ms = 10 * MS_S;
     cfg->output_limit = 65536;
     cfg->max_message = 16ULL << 20;
+    cfg->update_deadline_ms = 120 * MS_S;
 }
 
 /* Fills in what derives from other keys once the file is read. */

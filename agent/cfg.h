@@ -61,6 +61,7 @@ struct oa_cfg {
     uint64_t output_limit;
     char *modules_dir;
     uint64_t max_message;
+    uint64_t update_deadline_ms; /* a new binary must reach READY within this */
 };
 
 enum {
