@@ -409,6 +409,8 @@ static void set_state(struct oa_mgr *m, enum mgr_state to, const char *reason)
             enter_hooks[to](m);
     }
     m->in_transition = false;
+    if (m->ops->changed)
+        m->ops->changed(m->ud);
 }
 
 /* ---- what the backend sends ---- */

@@ -51,6 +51,8 @@ struct oa_mgr_ops {
     void (*lost)(void *ud, const char *why);
     /* CLOSED, after oa_mgr_stop. */
     void (*closed)(void *ud);
+    /* The Manager changed state (for systemd's STATUS=). Optional. */
+    void (*changed)(void *ud);
 };
 
 /* The connection as the Manager sees it. */

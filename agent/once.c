@@ -133,7 +133,7 @@ static void on_signal(uv_signal_t *s, int signum)
     oa_sw_stop(o->sw, o->signals == 1 ? OA_STOP_WAIT : OA_STOP_NOW);
 }
 
-static const struct oa_sw_ops sw_ops = {on_submit, on_state_done, on_stopped};
+static const struct oa_sw_ops sw_ops = {on_submit, on_state_done, on_stopped, NULL};
 
 static void summarize(const struct once *o)
 {

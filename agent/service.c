@@ -15,6 +15,7 @@
 #include "cfgedit.h"
 #include "cloudid.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "ident.h"
 #include "log.h"
 #include "mem.h"
@@ -48,6 +49,7 @@ struct service {
     char *mod_repo, *mod_tag;  /* the module repository in use */
     struct oa_cloudid *lookup; /* the instance id from a metadata URL, in progress */
     char *looked_up_id;        /* its result */
+    struct oa_daemon daemon;   /* sd_notify */
     char *lookup_error;        /* or why it failed */
 };
 
@@ -62,10 +64,13 @@ static int sw_submit(void *ud, struct oa_statelog *log)
 static void sw_stopped(void *ud)
 {
     struct service *s = ud;
+
+    oa_daemon_stopping(&s->daemon);
     oa_mgr_stop(s->mgr);
 }
 
-static const struct oa_sw_ops sw_ops = {sw_submit, NULL, sw_stopped};
+static void changed(void *ud);
+static const struct oa_sw_ops sw_ops = {sw_submit, NULL, sw_stopped, changed};
 
 /* ---- Manager → StatesWorker ---- */
 
@@ -254,6 +259,7 @@ static void mgr_closed(void *ud)
     s->ctl = NULL;
     oa_cloudid_cancel(s->lookup);
     s->lookup = NULL;
+    oa_daemon_close(&s->daemon);
     uv_close((uv_handle_t *)&s->sigterm, on_closed_handle);
     uv_close((uv_handle_t *)&s->sigint, on_closed_handle);
     uv_close((uv_handle_t *)&s->sigusr1, on_closed_handle);
@@ -261,9 +267,33 @@ static void mgr_closed(void *ud)
     uv_close((uv_handle_t *)&s->check_timer, on_closed_handle);
 }
 
+/* systemd's STATUS= line: both machines at a glance. */
+static void changed(void *ud)
+{
+    struct service *s = ud;
+    struct oa_sw_status w;
+    char text[256];
+
+    if (!s->daemon.notify || !s->mgr)
+        return;
+    if (!s->sw) {
+        snprintf(text, sizeof(text), "connection %s (check)", oa_mgr_state_name(s->mgr));
+    } else {
+        oa_sw_status(s->sw, &w);
+        if (w.has_current)
+            snprintf(text, sizeof(text), "connection %s; recipe %lld: %s %zu/%zu %s",
+                     oa_mgr_state_name(s->mgr), (long long)w.recipe_version, w.state, w.index + 1,
+                     w.n_states, w.id);
+        else
+            snprintf(text, sizeof(text), "connection %s; recipe %lld: %s",
+                     oa_mgr_state_name(s->mgr), (long long)w.recipe_version, w.state);
+    }
+    oa_daemon_status(&s->daemon, text);
+}
+
 static const struct oa_mgr_ops mgr_ops = {
     mgr_ready,           mgr_recipe,          mgr_wait_done, mgr_update, mgr_test_answer,
-    mgr_reload_identity, mgr_waiting_version, mgr_lost,      mgr_closed,
+    mgr_reload_identity, mgr_waiting_version, mgr_lost,      mgr_closed, changed,
 };
 
 /* ---- the control socket ---- */
@@ -469,6 +499,7 @@ int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
 
     if (r == 0) {
         start_signals(&s);
+        oa_daemon_start(&s.daemon, &s.loop);
         uv_timer_init(&s.loop, &s.check_timer);
         s.check_timer.data = &s;
         if (check)

@@ -437,6 +437,8 @@ static void set_state(struct oa_sw *sw, enum sw_state to, const char *reason)
             enter_hooks[to](sw);
     }
     sw->in_transition = false;
+    if (sw->ops->changed)
+        sw->ops->changed(sw->ud);
 }
 
 /* Replaces the running recipe with the pending one. A push without states

@@ -44,6 +44,8 @@ struct oa_sw_ops {
                        const struct oa_state_outcome *o);
     /* The worker reached STOPPED. Optional. It must not free the worker. */
     void (*stopped)(void *ud);
+    /* The worker changed state (for systemd's STATUS=). Optional. */
+    void (*changed)(void *ud);
 };
 
 /* How the worker runs a state in a child; oa_staterun in production, a fake

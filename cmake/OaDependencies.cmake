@@ -22,6 +22,7 @@ endmacro()
 oa_pkg(LIBUV libuv libuv1-dev)
 oa_pkg(YAJL yajl libyajl-dev)
 oa_pkg(INIH inih libinih-dev)
+oa_pkg(SYSTEMD libsystemd libsystemd-dev)
 
 find_package(Wslay)
 if(NOT Wslay_FOUND)

@@ -2,7 +2,9 @@
 /*
  * stderr logger. Each call formats into one bounded buffer and writes it with
  * a single write(2), so lines of concurrent processes (the agent and its
- * children) do not interleave inside a line.
+ * children) do not interleave inside a line. Under journald, lines about a
+ * state go through the native journal protocol (libsystemd) instead, with
+ * their fields.
  */
 #include "log.h"
 
@@ -13,6 +15,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,6 +118,36 @@ static size_t put_prefix(char *out, size_t cap, int level)
                             level_names[level]);
 }
 
+/* A line about a state goes to the journal through its native protocol, so
+ * that its fields can be matched (journalctl STATE_ID=…). Returns false when
+ * the journal did not take it, and the caller writes it to stderr. */
+static bool send_native(int level, const struct oa_log_fields *f, const char *msg)
+{
+    char prio[16], version[40], id[300], module[160], message[4096 + 16];
+    struct iovec iov[6];
+    int n = 0;
+
+    snprintf(prio, sizeof(prio), "PRIORITY=%d", level);
+    iov[n++] = (struct iovec){(void *)"SYSLOG_IDENTIFIER=opsagent", 26};
+    iov[n++] = (struct iovec){prio, strlen(prio)};
+    if (f->recipe_version) {
+        snprintf(version, sizeof(version), "RECIPE_VERSION=%lld", (long long)f->recipe_version);
+        iov[n++] = (struct iovec){version, strlen(version)};
+    }
+    if (f->state_id) {
+        snprintf(id, sizeof(id), "STATE_ID=%.280s", f->state_id);
+        iov[n++] = (struct iovec){id, strlen(id)};
+    }
+    if (f->module) {
+        snprintf(module, sizeof(module), "MODULE=%.140s", f->module);
+        iov[n++] = (struct iovec){module, strlen(module)};
+    }
+    /* MESSAGE may hold newlines: the native protocol carries them. */
+    snprintf(message, sizeof(message), "MESSAGE=%s", msg);
+    iov[n++] = (struct iovec){message, strlen(message)};
+    return sd_journal_sendv(iov, n) >= 0;
+}
+
 void oa_logv(int level, const struct oa_log_fields *fields, const char *fmt, va_list ap)
 {
     char msg[4096], line[4096 + 64];
@@ -121,7 +155,6 @@ void oa_logv(int level, const struct oa_log_fields *fields, const char *fmt, va_
     int saved_errno = errno;
     int n;
 
-    (void)fields; /* carried to the journal by the native protocol (see README) */
     if (level > max_level)
         return;
     if (level < OA_LOG_CRIT)
@@ -130,6 +163,10 @@ void oa_logv(int level, const struct oa_log_fields *fields, const char *fmt, va_
     n = vsnprintf(msg, sizeof(msg), fmt, ap);
     if (n >= (int)sizeof(msg))
         memcpy(msg + sizeof(msg) - 5, "...", 4);
+    if (form == FORM_JOURNAL && fields && send_native(level, fields, msg)) {
+        errno = saved_errno;
+        return;
+    }
 
     for (p = msg;; p = nl + 1) {
         size_t len, plen;

@@ -2,8 +2,10 @@
 /*
  * Logging to stderr, the only log output of the agent. Levels are syslog
  * priorities. Under systemd (stderr is the stream named by $JOURNAL_STREAM)
- * each line starts with "<N>" so that journald keeps the level; on a terminal
- * a line is "time level message", coloured only on a tty.
+ * each line starts with "<N>" so that journald keeps the level, and a line
+ * with fields (about one state) is sent with the native journal protocol,
+ * carrying RECIPE_VERSION, STATE_ID and MODULE; on a terminal a line is
+ * "time level message", coloured only on a tty.
  *
  * The output form and the level are process-wide settings (the only mutable
  * globals the house style allows besides parsed command-line values). Code in

@@ -121,7 +121,7 @@ static void o_closed(void *ud)
 }
 
 static const struct oa_mgr_ops ops = {o_ready,  o_recipe,  o_wait_done, o_update, o_answer,
-                                      o_reload, o_waiting, NULL,        o_closed};
+                                      o_reload, o_waiting, NULL,        o_closed, NULL};
 
 static struct fake *setup(void)
 {

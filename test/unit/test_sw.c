@@ -111,7 +111,7 @@ static void on_stopped(void *ud)
     f->stopped++;
 }
 
-static const struct oa_sw_ops ops = {on_submit, NULL, on_stopped};
+static const struct oa_sw_ops ops = {on_submit, NULL, on_stopped, NULL};
 
 static struct oa_sw_runner runner;
 
