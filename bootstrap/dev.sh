@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 BUILD_DEPS="cmake ninja-build gcc pkg-config libuv1-dev libwslay-dev libyajl-dev
     libmbedtls-dev libinih-dev libhttp-parser-dev libsystemd-dev"
 TEST_DEPS="$BUILD_DEPS clang clang-format git libcmocka-dev python3 python3-websockets openssl procps
-    time util-linux"
+    time util-linux systemd"
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
