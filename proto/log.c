@@ -123,7 +123,7 @@ static size_t put_prefix(char *out, size_t cap, int level)
  * the journal did not take it, and the caller writes it to stderr. */
 static bool send_native(int level, const struct oa_log_fields *f, const char *msg)
 {
-    char prio[16], version[40], id[300], module[160], message[4096 + 16];
+    char prio[32], version[40], id[300], module[160], message[4096 + 16];
     struct iovec iov[6];
     int n = 0;
 
