@@ -33,6 +33,9 @@ static const struct oa_module *const table[] = {
     &oa_mod_meta_comment,
     &oa_mod_meta_wait,
     &oa_mod_linux_cmd,
+    &oa_mod_linux_file,
+    &oa_mod_linux_dir,
+    &oa_mod_linux_symlink,
 #ifdef OA_TEST_MODULES
     &oa_mod_test_watch,
 #endif

@@ -9,6 +9,9 @@
 extern const struct oa_module oa_mod_meta_comment;
 extern const struct oa_module oa_mod_meta_wait;
 extern const struct oa_module oa_mod_linux_cmd;
+extern const struct oa_module oa_mod_linux_file;
+extern const struct oa_module oa_mod_linux_dir;
+extern const struct oa_module oa_mod_linux_symlink;
 #ifdef OA_TEST_MODULES
 /* Modules that exist only in builds with tests (test_*.c). */
 extern const struct oa_module oa_mod_test_watch;
