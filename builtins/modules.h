@@ -9,6 +9,10 @@
 extern const struct oa_module oa_mod_meta_comment;
 extern const struct oa_module oa_mod_meta_wait;
 extern const struct oa_module oa_mod_linux_cmd;
+extern const struct oa_module oa_mod_linux_group;
+extern const struct oa_module oa_mod_linux_user;
+extern const struct oa_module oa_mod_linux_cronjob;
+extern const struct oa_module oa_mod_common_timezone;
 extern const struct oa_module oa_mod_linux_file;
 extern const struct oa_module oa_mod_linux_dir;
 extern const struct oa_module oa_mod_linux_symlink;

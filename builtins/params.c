@@ -292,7 +292,8 @@ int oa_params_parse(const struct oa_param_spec *spec, size_t n_spec, const struc
     }
     for (size_t i = 0; i < n_spec && r == 0; i++) {
         const struct oa_json *v = oa_json_get(obj, spec[i].name);
-        bool empty = !v || is_empty(v);
+        bool keep = (spec[i].flags & OA_PF_EMPTY_IS_VALUE) && v && v->type != OA_JSON_NULL;
+        bool empty = !v || (is_empty(v) && !keep);
 
         if (empty && (spec[i].flags & OA_PF_REQUIRED)) {
             snprintf(reterr, errlen, "missing required parameter '%s'", spec[i].name);

@@ -38,6 +38,10 @@ enum oa_ptype {
 enum {
     OA_PF_REQUIRED = 1u << 0,   /* missing or empty → the state fails */
     OA_PF_JOIN_LINES = 1u << 1, /* a LINE/TEXT that may arrive as an array: joined with '\n' */
+    /* An empty string or array is a value of its own (present, "" or n == 0),
+     * not "absent": linux.user `groups: []` removes every supplementary group
+     * while a missing `groups` leaves them alone (modules.md §7.2). */
+    OA_PF_EMPTY_IS_VALUE = 1u << 2,
 };
 
 struct oa_param_spec {
