@@ -33,6 +33,8 @@ static const struct oa_module *const table[] = {
     &oa_mod_meta_comment,
     &oa_mod_meta_wait,
     &oa_mod_linux_cmd,
+    &oa_mod_linux_service,
+    &oa_mod_linux_supervisord,
     &oa_mod_linux_group,
     &oa_mod_linux_user,
     &oa_mod_linux_cronjob,

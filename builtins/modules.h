@@ -9,6 +9,8 @@
 extern const struct oa_module oa_mod_meta_comment;
 extern const struct oa_module oa_mod_meta_wait;
 extern const struct oa_module oa_mod_linux_cmd;
+extern const struct oa_module oa_mod_linux_service;
+extern const struct oa_module oa_mod_linux_supervisord;
 extern const struct oa_module oa_mod_linux_group;
 extern const struct oa_module oa_mod_linux_user;
 extern const struct oa_module oa_mod_linux_cronjob;
