@@ -33,6 +33,8 @@ static const struct oa_module *const table[] = {
     &oa_mod_meta_comment,
     &oa_mod_meta_wait,
     &oa_mod_linux_cmd,
+    &oa_mod_linux_mkfs,
+    &oa_mod_linux_mount,
     &oa_mod_linux_service,
     &oa_mod_linux_supervisord,
     &oa_mod_linux_group,

@@ -9,6 +9,8 @@
 extern const struct oa_module oa_mod_meta_comment;
 extern const struct oa_module oa_mod_meta_wait;
 extern const struct oa_module oa_mod_linux_cmd;
+extern const struct oa_module oa_mod_linux_mkfs;
+extern const struct oa_module oa_mod_linux_mount;
 extern const struct oa_module oa_mod_linux_service;
 extern const struct oa_module oa_mod_linux_supervisord;
 extern const struct oa_module oa_mod_linux_group;
