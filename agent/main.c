@@ -20,6 +20,7 @@
 #include "once.h"
 #include "service.h"
 #include "status.h"
+#include "update.h"
 
 /* Parsed command-line values (the house style allows these as globals). */
 static const char *arg_config;
@@ -134,7 +135,8 @@ static int cmd_once(int argc, char **argv)
     return r;
 }
 
-static int cmd_service(bool check)
+/* argv: the whole command line, executed again after a self-update. */
+static int cmd_service(bool check, char **argv)
 {
     struct oa_cfg cfg;
     char exe[4096];
@@ -142,6 +144,21 @@ static int cmd_service(bool check)
 
     if (r == 0)
         r = self_exe(exe, sizeof(exe)) ? oa_service_run(&cfg, exe, check) : OA_EXIT_SOFTWARE;
+    oa_cfg_done(&cfg);
+    if (r == OA_UPDATE_REEXEC)
+        r = oa_update_reexec(exe, argv);
+    return r;
+}
+
+/* rollback-check: systemd's ExecStartPre, run with the previous binary. */
+static int cmd_rollback_check(void)
+{
+    struct oa_cfg cfg;
+    char exe[4096];
+    int r = load_config(&cfg, false, 0);
+
+    if (r == 0)
+        r = self_exe(exe, sizeof(exe)) ? oa_update_rollback_check(&cfg, exe) : OA_EXIT_SOFTWARE;
     oa_cfg_done(&cfg);
     return r;
 }
@@ -229,6 +246,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {0},
     };
+    char **all_argv = argv;
     const char *cmd;
     int c;
 
@@ -271,10 +289,14 @@ int main(int argc, char **argv)
         return oa_builtins_exec_state();
     if (strcmp(cmd, "exec-prepare") == 0)
         return oa_modrepo_exec_prepare();
+    if (strcmp(cmd, "exec-update") == 0)
+        return oa_update_exec_child();
+    if (strcmp(cmd, "rollback-check") == 0)
+        return cmd_rollback_check();
     if (strcmp(cmd, "once") == 0)
         return cmd_once(argc, argv);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0)
-        return cmd_service(strcmp(cmd, "check") == 0);
+        return cmd_service(strcmp(cmd, "check") == 0, all_argv);
     if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stop") == 0)
         return cmd_control(argc, argv);
     fprintf(stderr, "opsagent: unknown command '%s'\n", cmd);

@@ -668,6 +668,12 @@ void oa_mgr_reconnect(struct oa_mgr *m)
         set_state(m, MGR_BACKOFF, "reconnect requested");
 }
 
+void oa_mgr_rehandshake(struct oa_mgr *m)
+{
+    if (m->state == MGR_READY)
+        send_handshake(m, false);
+}
+
 int oa_mgr_submit_statelog(struct oa_mgr *m, struct oa_statelog *log)
 {
     struct queued *q;

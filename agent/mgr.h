@@ -96,6 +96,11 @@ void oa_mgr_start(struct oa_mgr *m);
 void oa_mgr_stop(struct oa_mgr *m);
 /* Drops the connection and connects again at once (SIGHUP). */
 void oa_mgr_reconnect(struct oa_mgr *m);
+/* Sends the Handshake again on the open connection (protocol.md: a
+ * re-handshake), so that the backend learns a changed identity or new
+ * init_errors now; when not READY the next connection's Handshake carries
+ * them anyway. Sends only: no transition, safe from the owner's callbacks. */
+void oa_mgr_rehandshake(struct oa_mgr *m);
 
 /* Hands a StateLog to the outgoing queue, which takes it (whatever the
  * return). Returns 0 when accepted (READY), -EAGAIN when not READY: the

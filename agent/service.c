@@ -26,6 +26,7 @@
 #include "staterun.h"
 #include "status.h"
 #include "sw.h"
+#include "update.h"
 
 struct service {
     const struct oa_cfg *cfg;
@@ -46,6 +47,8 @@ struct service {
     struct oa_ctl *ctl;
     time_t started;
     bool loop_ok;
+    /* The self-update; NULL in check mode. */
+    struct oa_update *upd;
     char *mod_repo, *mod_tag;  /* the module repository in use */
     struct oa_cloudid *lookup; /* the instance id from a metadata URL, in progress */
     char *looked_up_id;        /* its result */
@@ -77,6 +80,8 @@ static const struct oa_sw_ops sw_ops = {sw_submit, NULL, sw_stopped, changed};
 static void mgr_ready(void *ud)
 {
     struct service *s = ud;
+
+    oa_update_ready(s->upd);
     if (s->sw)
         oa_sw_resume(s->sw);
 }
@@ -178,11 +183,35 @@ static void mgr_wait_done(void *ud, int64_t version, const char *id)
 
 static void mgr_update(void *ud, const char *version, const char *url)
 {
-    oa_log(OA_LOG_WARNING,
-           "AgentUpdate to version %s: self-update is not available in this build, ignoring",
-           version);
-    (void)url;
+    struct service *s = ud;
+
+    if (s->upd)
+        oa_update_start(s->upd, version, url);
+    else
+        oa_log(OA_LOG_WARNING, "AgentUpdate to %s during check, ignoring", version);
 }
+
+/* ---- the self-update → the service ---- */
+
+static void upd_failed(void *ud, const char *text)
+{
+    struct service *s = ud;
+
+    if (oa_ident_add_error(&s->ident, text) < 0)
+        oa_log(OA_LOG_WARNING, "out of memory recording the update failure, ignoring");
+    if (s->mgr)
+        oa_mgr_rehandshake(s->mgr);
+}
+
+static void upd_restart(void *ud, bool rollback)
+{
+    struct service *s = ud;
+
+    s->exit_code = oa_update_exit_status(rollback);
+    oa_sw_stop(s->sw, OA_STOP_WAIT);
+}
+
+static const struct oa_update_ops upd_ops = {upd_failed, upd_restart};
 
 static void on_check_over(uv_timer_t *t)
 {
@@ -257,6 +286,8 @@ static void mgr_closed(void *ud)
 
     oa_ctl_close(s->ctl);
     s->ctl = NULL;
+    oa_update_close(s->upd);
+    s->upd = NULL;
     oa_cloudid_cancel(s->lookup);
     s->lookup = NULL;
     oa_daemon_close(&s->daemon);
@@ -426,6 +457,8 @@ static int build(struct service *s, const char *self_exe)
         oa_staterun_runner(&s->runner, &s->sw_runner);
         if (!(s->sw = oa_sw_new(&s->loop, &ss, &sw_ops, s, &s->sw_runner)))
             return OA_EXIT_SOFTWARE;
+        if (oa_update_new(&s->loop, cfg, self_exe, &upd_ops, s, &s->upd) < 0)
+            return OA_EXIT_SOFTWARE;
     }
     s->mgr = oa_mgr_new(&s->loop, &ms, &s->ident, s->rng, &mgr_ops, s, &s->net.transport);
     return s->mgr ? 0 : OA_EXIT_SOFTWARE;
@@ -435,6 +468,7 @@ static int build(struct service *s, const char *self_exe)
 static void teardown(struct service *s)
 {
     oa_ctl_close(s->ctl);
+    oa_update_close(s->upd);
     oa_sw_close(s->sw);
     oa_mgr_close(s->mgr);
     if (s->loop_ok) {
