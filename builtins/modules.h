@@ -9,6 +9,9 @@
 extern const struct oa_module oa_mod_meta_comment;
 extern const struct oa_module oa_mod_meta_wait;
 extern const struct oa_module oa_mod_linux_cmd;
+extern const struct oa_module oa_mod_common_git;
+extern const struct oa_module oa_mod_common_archive;
+extern const struct oa_module oa_mod_common_pip_package;
 extern const struct oa_module oa_mod_linux_mkfs;
 extern const struct oa_module oa_mod_linux_mount;
 extern const struct oa_module oa_mod_linux_service;

@@ -144,7 +144,7 @@ static void load_dir(const char *dir, size_t *files)
         char path[1024], err[512];
         struct oa_recipe r = {0};
 
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "local") == 0) /* adapted copies */
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         if (e->d_type == DT_DIR) {
