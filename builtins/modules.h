@@ -9,6 +9,11 @@
 extern const struct oa_module oa_mod_meta_comment;
 extern const struct oa_module oa_mod_meta_wait;
 extern const struct oa_module oa_mod_linux_cmd;
+extern const struct oa_module oa_mod_linux_apt_package;
+extern const struct oa_module oa_mod_linux_yum_package;
+extern const struct oa_module oa_mod_linux_apt_repo;
+extern const struct oa_module oa_mod_linux_yum_repo;
+extern const struct oa_module oa_mod_linux_rpm_key;
 extern const struct oa_module oa_mod_common_git;
 extern const struct oa_module oa_mod_common_archive;
 extern const struct oa_module oa_mod_common_pip_package;
