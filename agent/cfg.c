@@ -77,6 +77,7 @@ static const struct key keys[] = {
     {"module", "mod_repo", K_STR, F(mod_repo), 0, 0, 0},
     {"module", "mod_tag", K_STR, F(mod_tag), 0, 0, 0},
     {"network", "instance_id", K_STR, F(instance_id), 0, 0, 0},
+    {"network", "metadata", K_STR, F(metadata), 0, 0, 0},
     {"network", "userdata", K_STR, F(userdata_url), 0, 0, 0},
     {"network", "get_retry", K_UINT, F(get_retry), 0, 0, 1000000},
     {"network", "ca_file", K_PATH, F(ca_file), 0, 0, 0},
@@ -385,6 +386,8 @@ static int derive(struct oa_cfg *cfg)
         return -ENOMEM;
     if (!cfg->version && !(cfg->version = oa_strdup(OA_VERSION)))
         return -ENOMEM;
+    if (!cfg->metadata && !(cfg->metadata = oa_strdup("http://169.254.169.254")))
+        return -ENOMEM;
     if (!cfg->userdata_url &&
         !(cfg->userdata_url = oa_strdup("http://169.254.169.254/latest/user-data")))
         return -ENOMEM;
@@ -505,12 +508,12 @@ int oa_cfg_load(struct oa_cfg *cfg, const char *path, unsigned flags, char *rete
 void oa_cfg_done(struct oa_cfg *cfg)
 {
     char **strings[] = {
-        &cfg->path,        &cfg->state_dir,     &cfg->runtime_dir, &cfg->token_path,
-        &cfg->watch_dir,   &cfg->update_key,    &cfg->ws_uri,      &cfg->app_id,
-        &cfg->version,     &cfg->base_remote,   &cfg->gpg_key_uri, &cfg->mod_root,
-        &cfg->mod_name,    &cfg->mod_bootstrap, &cfg->mod_repo,    &cfg->mod_tag,
-        &cfg->instance_id, &cfg->userdata_url,  &cfg->ca_file,     &cfg->proxy,
-        &cfg->modules_dir,
+        &cfg->path,        &cfg->state_dir,     &cfg->runtime_dir,  &cfg->token_path,
+        &cfg->watch_dir,   &cfg->update_key,    &cfg->ws_uri,       &cfg->app_id,
+        &cfg->version,     &cfg->base_remote,   &cfg->gpg_key_uri,  &cfg->mod_root,
+        &cfg->mod_name,    &cfg->mod_bootstrap, &cfg->mod_repo,     &cfg->mod_tag,
+        &cfg->instance_id, &cfg->metadata,      &cfg->userdata_url, &cfg->ca_file,
+        &cfg->proxy,       &cfg->modules_dir,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         oa_free(*strings[i]);

@@ -42,6 +42,7 @@ struct oa_cfg {
     char *mod_tag;
     /* [network] */
     char *instance_id;  /* NULL: cloud metadata */
+    char *metadata;     /* the metadata service's base URL */
     char *userdata_url; /* "" : skip user data */
     uint64_t get_retry;
     char *ca_file; /* NULL: the system bundle */

@@ -160,10 +160,9 @@ static int add_error(struct oa_buf *errors, const char *text)
     return oa_buf_puts(errors, text) == -ENOMEM ? -ENOMEM : 0;
 }
 
-/* The instance id: the configured literal. A metadata URL is fetched by the
- * service (cloudid.c), which replaces the host name put here meanwhile; no
- * value at all means the cloud's own metadata, which needs the cloud lookup
- * this build does not have: the host name stands in and init_errors says so. */
+/* The instance id: the configured literal. Otherwise the service asks the
+ * cloud (cloud.c) and replaces the host name put here meanwhile; when the
+ * cloud does not answer, the host name stays and init_errors says why. */
 static int instance_id(const struct oa_cfg *cfg, struct oa_ident *id, struct oa_buf *errors)
 {
     char host[256] = "unknown-host";
@@ -173,11 +172,6 @@ static int instance_id(const struct oa_cfg *cfg, struct oa_ident *id, struct oa_
         return id->instance_id ? 0 : -ENOMEM;
     }
     (void)gethostname(host, sizeof(host) - 1);
-    if (!cfg->instance_id || !cfg->instance_id[0]) {
-        if (add_error(errors, "instance_id: cloud metadata lookup is not available in this build; "
-                              "using the host name") < 0)
-            return -ENOMEM;
-    }
     id->instance_id = oa_strdup(host);
     return id->instance_id ? 0 : -ENOMEM;
 }

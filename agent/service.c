@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cfgedit.h"
-#include "cloudid.h"
+#include "cloud.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "ident.h"
@@ -27,9 +27,10 @@
 #include "status.h"
 #include "sw.h"
 #include "update.h"
+#include "userdata.h"
 
 struct service {
-    const struct oa_cfg *cfg;
+    struct oa_cfg *cfg; /* user data may change it */
     bool check;
     int exit_code;
     uv_loop_t loop;
@@ -49,11 +50,11 @@ struct service {
     bool loop_ok;
     /* The self-update; NULL in check mode. */
     struct oa_update *upd;
-    char *mod_repo, *mod_tag;  /* the module repository in use */
-    struct oa_cloudid *lookup; /* the instance id from a metadata URL, in progress */
-    char *looked_up_id;        /* its result */
-    struct oa_daemon daemon;   /* sd_notify */
-    char *lookup_error;        /* or why it failed */
+    char *mod_repo, *mod_tag; /* the module repository in use */
+    struct oa_cloud *lookup;  /* the cloud identity lookup, in progress */
+    char *looked_up_id;       /* its instance id */
+    struct oa_daemon daemon;  /* sd_notify */
+    char *lookup_error;       /* what went wrong in it */
 };
 
 /* ---- StatesWorker → Manager ---- */
@@ -61,15 +62,25 @@ struct service {
 static int sw_submit(void *ud, struct oa_statelog *log)
 {
     struct service *s = ud;
+
+    if (!s->mgr) {
+        oa_msg_statelog_free(log);
+        return -EAGAIN;
+    }
     return oa_mgr_submit_statelog(s->mgr, log);
 }
+
+static void close_handles(struct service *s);
 
 static void sw_stopped(void *ud)
 {
     struct service *s = ud;
 
     oa_daemon_stopping(&s->daemon);
-    oa_mgr_stop(s->mgr);
+    if (s->mgr)
+        oa_mgr_stop(s->mgr);
+    else
+        close_handles(s);
 }
 
 static void changed(void *ud);
@@ -86,10 +97,16 @@ static void mgr_ready(void *ud)
         oa_sw_resume(s->sw);
 }
 
-/* Writing the module repo and tag back into the config file, off the loop. */
+/* Writing values back into the config file, off the loop (uv_queue_work:
+ * the file is small, but the loop never waits for a disk). */
+#define MAX_EDITS 5
+
 struct writeback {
     uv_work_t req;
-    char *path, *repo, *tag;
+    char *path;
+    struct oa_cfgedit edits[MAX_EDITS];
+    char *values[MAX_EDITS];
+    size_t n;
     int result;
     char why[512];
 };
@@ -97,18 +114,15 @@ struct writeback {
 static void free_writeback(struct writeback *w)
 {
     oa_free(w->path);
-    oa_free(w->repo);
-    oa_free(w->tag);
+    for (size_t i = 0; i < w->n; i++)
+        oa_free(w->values[i]);
     oa_free(w);
 }
 
 static void do_writeback(uv_work_t *req)
 {
     struct writeback *w = req->data;
-    const struct oa_cfgedit edits[] = {{"module", "mod_repo", w->repo},
-                                       {"module", "mod_tag", w->tag}};
-
-    w->result = oa_cfgedit_file(w->path, edits, 2, w->why, sizeof(w->why));
+    w->result = oa_cfgedit_file(w->path, w->edits, w->n, w->why, sizeof(w->why));
 }
 
 static void after_writeback(uv_work_t *req, int status)
@@ -116,28 +130,37 @@ static void after_writeback(uv_work_t *req, int status)
     struct writeback *w = req->data;
 
     if (status == 0 && w->result < 0)
-        oa_log(OA_LOG_WARNING, "%s; the module repository is used anyway", w->why);
+        oa_log(OA_LOG_WARNING, "%s; the new values are used anyway", w->why);
     else if (status == 0)
-        oa_log(OA_LOG_INFO, "wrote mod_repo and mod_tag back into %s", w->path);
+        oa_log(OA_LOG_INFO, "wrote %zu changed value(s) back into %s", w->n, w->path);
     free_writeback(w);
+}
+
+/* Queues the edits (section and key are static strings; values are copied). */
+static void write_back(struct service *s, const struct oa_cfgedit *edits, size_t n)
+{
+    struct writeback *w = oa_calloc(1, sizeof(*w));
+    bool ok = w && s->cfg->path && n <= MAX_EDITS && (w->path = oa_strdup(s->cfg->path));
+
+    for (size_t i = 0; ok && i < n; i++) {
+        w->edits[i] = edits[i];
+        ok = (w->values[i] = oa_strdup(edits[i].value)) != NULL;
+        w->edits[i].value = w->values[i];
+        w->n = i + 1;
+    }
+    if (ok) {
+        w->req.data = w;
+        if (uv_queue_work(&s->loop, &w->req, do_writeback, after_writeback) == 0)
+            return;
+    }
+    if (w)
+        free_writeback(w);
 }
 
 static void write_back_module(struct service *s, const char *repo, const char *tag)
 {
-    struct writeback *w = oa_calloc(1, sizeof(*w));
-
-    if (!w || !s->cfg->path)
-        goto fail;
-    w->req.data = w;
-    w->path = oa_strdup(s->cfg->path);
-    w->repo = oa_strdup(repo);
-    w->tag = oa_strdup(tag);
-    if (w->path && w->repo && w->tag &&
-        uv_queue_work(&s->loop, &w->req, do_writeback, after_writeback) == 0)
-        return;
-fail:
-    if (w)
-        free_writeback(w);
+    const struct oa_cfgedit edits[] = {{"module", "mod_repo", repo}, {"module", "mod_tag", tag}};
+    write_back(s, edits, 2);
 }
 
 /* The recipe's module repository, or the config's when the message has none;
@@ -216,7 +239,11 @@ static const struct oa_update_ops upd_ops = {upd_failed, upd_restart};
 static void on_check_over(uv_timer_t *t)
 {
     struct service *s = t->data;
-    oa_mgr_stop(s->mgr);
+
+    if (s->mgr)
+        oa_mgr_stop(s->mgr);
+    else
+        close_handles(s);
 }
 
 /* Ends `check` with code; the Manager is stopped at the next loop turn, not
@@ -282,13 +309,17 @@ static void on_closed_handle(uv_handle_t *h) {}
 
 static void mgr_closed(void *ud)
 {
-    struct service *s = ud;
+    close_handles(ud);
+}
 
+/* The last step of stopping: what keeps the loop alive is closed. */
+static void close_handles(struct service *s)
+{
     oa_ctl_close(s->ctl);
     s->ctl = NULL;
     oa_update_close(s->upd);
     s->upd = NULL;
-    oa_cloudid_cancel(s->lookup);
+    oa_cloud_cancel(s->lookup);
     s->lookup = NULL;
     oa_daemon_close(&s->daemon);
     uv_close((uv_handle_t *)&s->sigterm, on_closed_handle);
@@ -305,8 +336,12 @@ static void changed(void *ud)
     struct oa_sw_status w;
     char text[256];
 
-    if (!s->daemon.notify || !s->mgr)
+    if (!s->daemon.notify)
         return;
+    if (!s->mgr) {
+        oa_daemon_status(&s->daemon, "asking the cloud for the instance's identity");
+        return;
+    }
     if (!s->sw) {
         snprintf(text, sizeof(text), "connection %s (check)", oa_mgr_state_name(s->mgr));
     } else {
@@ -332,8 +367,8 @@ static const struct oa_mgr_ops mgr_ops = {
 static int ctl_status(void *ud, struct oa_buf *out)
 {
     struct service *s = ud;
-    struct oa_status_conn c = {oa_mgr_state_name(s->mgr), s->cfg->ws_uri,
-                               oa_mgr_queue_length(s->mgr)};
+    struct oa_status_conn c = {s->mgr ? oa_mgr_state_name(s->mgr) : "STARTING", s->cfg->ws_uri,
+                               s->mgr ? oa_mgr_queue_length(s->mgr) : 0};
     struct oa_sw_status w;
 
     oa_sw_status(s->sw, &w);
@@ -357,8 +392,10 @@ static void on_signal(uv_signal_t *h, int signum)
     struct service *s = h->data;
 
     if (signum == SIGHUP) {
-        mgr_reload_identity(s);
-        oa_mgr_reconnect(s->mgr);
+        if (s->mgr) {
+            mgr_reload_identity(s);
+            oa_mgr_reconnect(s->mgr);
+        }
         return;
     }
     if (!s->sw) {
@@ -420,7 +457,6 @@ static int build(struct service *s, const char *self_exe)
     const struct oa_cfg *cfg = s->cfg;
     struct oa_staterun_cfg rc = oa_staterun_cfg_from(cfg, self_exe, false);
     struct oa_sw_settings ss = {false, cfg->delay_ms, cfg->retry_wait_ms};
-    struct oa_mgr_settings ms = mgr_settings(cfg);
     char why[1024];
     int r;
 
@@ -434,14 +470,6 @@ static int build(struct service *s, const char *self_exe)
         return OA_EXIT_SOFTWARE;
     if (oa_rng_new(&s->rng) < 0) {
         oa_log(OA_LOG_CRIT, "cannot seed the random generator");
-        return OA_EXIT_SOFTWARE;
-    }
-    if (oa_netcfg_init(&s->net, &s->loop, cfg, s->rng, why, sizeof(why)) < 0) {
-        oa_log(OA_LOG_ERR, "%s: %s", cfg->path ? cfg->path : "config", why);
-        return OA_EXIT_CONFIG;
-    }
-    if (oa_ident_load(cfg, s->rng, &s->ident) < 0) {
-        oa_log(OA_LOG_CRIT, "out of memory");
         return OA_EXIT_SOFTWARE;
     }
     if (!s->check) {
@@ -460,8 +488,30 @@ static int build(struct service *s, const char *self_exe)
         if (oa_update_new(&s->loop, cfg, self_exe, &upd_ops, s, &s->upd) < 0)
             return OA_EXIT_SOFTWARE;
     }
+    return 0;
+}
+
+/* The connection, once the identity is known: the network settings (the
+ * user data may have changed ws_uri), the identity and the Manager. Returns
+ * 0 or an exit status (logged). */
+static int connect_now(struct service *s)
+{
+    struct oa_mgr_settings ms = mgr_settings(s->cfg);
+    char why[1024];
+
+    if (oa_netcfg_init(&s->net, &s->loop, s->cfg, s->rng, why, sizeof(why)) < 0) {
+        oa_log(OA_LOG_ERR, "%s: %s", s->cfg->path ? s->cfg->path : "config", why);
+        return OA_EXIT_CONFIG;
+    }
+    if (oa_ident_load(s->cfg, s->rng, &s->ident) < 0 || apply_lookup(s, &s->ident) < 0) {
+        oa_log(OA_LOG_CRIT, "out of memory");
+        return OA_EXIT_SOFTWARE;
+    }
     s->mgr = oa_mgr_new(&s->loop, &ms, &s->ident, s->rng, &mgr_ops, s, &s->net.transport);
-    return s->mgr ? 0 : OA_EXIT_SOFTWARE;
+    if (!s->mgr)
+        return OA_EXIT_SOFTWARE;
+    oa_mgr_start(s->mgr);
+    return 0;
 }
 
 /* Undoes build(), also when it stopped half-way. */
@@ -488,44 +538,96 @@ static void teardown(struct service *s)
         close(s->lock_fd);
 }
 
-static void on_instance_id(void *ud, int err, const char *id, const char *why)
+/* The user data's values replace the config's; changed ones are written
+ * back into the config file, and a new app id gets a new token. */
+static void apply_userdata(struct service *s, const char *text)
+{
+    struct oa_userdata u;
+    struct {
+        const char *key;
+        char **cfg_field, **new_value;
+    } map[] = {
+        {"app_id", &s->cfg->app_id, &u.app_id},
+        {"ws_uri", &s->cfg->ws_uri, &u.ws_uri},
+        {"version", &s->cfg->version, &u.version},
+        {"base_remote", &s->cfg->base_remote, &u.base_remote},
+        {"gpg_key_uri", &s->cfg->gpg_key_uri, &u.gpg_key_uri},
+    };
+    struct oa_cfgedit edits[5];
+    size_t n = 0;
+
+    if (oa_userdata_parse(text, strlen(text), &u) < 0)
+        return;
+    if (u.ws_uri && strncmp(u.ws_uri, "ws://", 5) != 0 && strncmp(u.ws_uri, "wss://", 6) != 0) {
+        oa_log(OA_LOG_WARNING, "user data: WS_URI '%s' is not a ws:// or wss:// URL, ignoring",
+               u.ws_uri);
+        oa_free(u.ws_uri);
+        u.ws_uri = NULL;
+    }
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        char *v = *map[i].new_value;
+        if (!v || (*map[i].cfg_field && strcmp(*map[i].cfg_field, v) == 0))
+            continue;
+        oa_log(OA_LOG_NOTICE, "user data sets %s to %s", map[i].key, v);
+        if (i == 0 && unlink(s->cfg->token_path) == 0)
+            oa_log(OA_LOG_NOTICE, "the app id changed: a new instance token will be made");
+        oa_free(*map[i].cfg_field);
+        *map[i].cfg_field = v;
+        *map[i].new_value = NULL;
+        edits[n++] = (struct oa_cfgedit){"userdata", map[i].key, v};
+    }
+    if (n)
+        write_back(s, edits, n);
+    oa_userdata_done(&u);
+}
+
+static void on_cloud(void *ud, struct oa_cloud_result *res)
 {
     struct service *s = ud;
+    int r;
 
     s->lookup = NULL;
-    if (err == 0) {
-        oa_log(OA_LOG_INFO, "instance id %s from %s", id, s->cfg->instance_id);
-        s->looked_up_id = oa_strdup(id);
-    } else {
-        oa_log(OA_LOG_WARNING, "%s; using the host name", why);
-        s->lookup_error = oa_strdup(why);
+    if (res && res->instance_id)
+        oa_log(OA_LOG_INFO, "instance id %s from the cloud metadata", res->instance_id);
+    if (res && res->errors)
+        oa_log(OA_LOG_WARNING, "cloud metadata: %s", res->errors);
+    if (res) {
+        s->looked_up_id = res->instance_id;
+        s->lookup_error = res->errors;
+        res->instance_id = res->errors = NULL;
+        if (res->userdata)
+            apply_userdata(s, res->userdata);
     }
-    if (apply_lookup(s, &s->ident) < 0)
-        oa_log(OA_LOG_WARNING, "out of memory while recording the instance id");
-    oa_mgr_start(s->mgr);
+    oa_cloud_result_free(res);
+    if ((r = connect_now(s)) != 0) {
+        s->exit_code = r;
+        close_handles(s);
+    }
 }
 
-/* Connects at once, or after the instance id came from its metadata URL. */
-static void start_connecting(struct service *s)
+/* Connects at once, or after the cloud said who this instance is. */
+static int start_connecting(struct service *s)
 {
     const struct oa_cfg *cfg = s->cfg;
-    struct oa_cloudid_params p = {cfg->instance_id, (unsigned)cfg->get_retry,
-                                  cfg->connect_timeout_ms, s->net.tls};
+    bool literal = cfg->instance_id && cfg->instance_id[0] && !oa_ident_is_url(cfg->instance_id);
+    /* modules.md §1.11: a metadata query gets 2 s. */
+    uint64_t timeout = cfg->connect_timeout_ms < 2000 ? cfg->connect_timeout_ms : 2000;
+    struct oa_cloud_params p = {cfg->metadata,     cfg->instance_id,
+                                cfg->userdata_url, (unsigned)cfg->get_retry,
+                                timeout,           NULL};
     char why[512];
 
-    if (!cfg->instance_id || !oa_ident_is_url(cfg->instance_id)) {
-        oa_mgr_start(s->mgr);
-        return;
-    }
-    if (oa_cloudid_start(&s->loop, &p, on_instance_id, s, &s->lookup, why, sizeof(why)) < 0) {
-        oa_log(OA_LOG_WARNING, "%s; using the host name", why);
+    if (literal && (!cfg->userdata_url || !cfg->userdata_url[0]))
+        return connect_now(s);
+    if (oa_cloud_start(&s->loop, &p, on_cloud, s, &s->lookup, why, sizeof(why)) < 0) {
+        oa_log(OA_LOG_WARNING, "cloud metadata: %s", why);
         s->lookup_error = oa_strdup(why);
-        apply_lookup(s, &s->ident);
-        oa_mgr_start(s->mgr);
+        return connect_now(s);
     }
+    return 0;
 }
 
-int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
+int oa_service_run(struct oa_cfg *cfg, const char *self_exe, bool check)
 {
     struct service s = {
         .cfg = cfg, .check = check, .exit_code = -1, .lock_fd = -1, .started = time(NULL)};
@@ -539,9 +641,11 @@ int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check)
         if (check)
             uv_timer_start(&s.check_timer, on_check_timeout, 3 * cfg->connect_timeout_ms, 0);
         oa_log(OA_LOG_NOTICE, "opsagent %s starting (%s)", OA_VERSION, check ? "check" : "service");
-        start_connecting(&s);
+        if ((r = start_connecting(&s)) != 0)
+            close_handles(&s);
         uv_run(&s.loop, UV_RUN_DEFAULT);
-        r = s.exit_code < 0 ? OA_EXIT_OK : s.exit_code;
+        if (r == 0)
+            r = s.exit_code < 0 ? OA_EXIT_OK : s.exit_code;
     }
     teardown(&s);
     return r;

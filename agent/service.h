@@ -21,6 +21,7 @@
 #include "cfg.h"
 
 /* Returns the process exit status (see once.h for the values). */
-int oa_service_run(const struct oa_cfg *cfg, const char *self_exe, bool check);
+/* cfg may be changed by the instance's user data (design.md). */
+int oa_service_run(struct oa_cfg *cfg, const char *self_exe, bool check);
 
 #endif

@@ -28,7 +28,8 @@ app_id = app-1
 [global]
 state_dir = '"$T"'/state
 [network]
-instance_id = i-1'
+instance_id = i-1
+userdata ='
 mkdir -p "$T/run"
 printf '[global]\nruntime_dir = %s/run\n' "$T" >>"$T/good.conf"
 for cmd in status stop; do

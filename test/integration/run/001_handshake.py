@@ -40,8 +40,10 @@ async def main():
     agent.stop()
     assert await agent.wait_exit() == 0
 
-    # An instance_id that needs cloud metadata is reported in init_errors.
-    conf = write_config(network={"instance_id": None})
+    # Without an instance_id the cloud is asked; when it does not answer the
+    # host name stands in and init_errors says why.
+    conf = write_config(network={"instance_id": None, "metadata": "http://127.0.0.1:9",
+                                 "get_retry": 1})
     agent = await start_agent(conf)
     hs3 = await b.expect("Handshake")
     assert "instance_id" in (hs3["init_errors"] or ""), hs3

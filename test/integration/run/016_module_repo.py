@@ -54,7 +54,7 @@ async def main():
     assert (h["id"], h["state_result"], h["state_comment"]) == ("h", True, "hello v1"), h
     assert h["state_stdout"] == "external module ran\n", h
     assert open(f"{tmpdir()}/bootstrap.log").read() == "bootstrapped\n"
-    await agent.wait_log(r"wrote mod_repo and mod_tag back into")
+    await agent.wait_log(r"wrote 2 changed value\(s\) back into")
     text = open(conf).read()
     assert f"mod_repo = {url}" in text and "mod_tag = v1" in text, text
 
