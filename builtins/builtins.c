@@ -29,6 +29,8 @@ const struct oa_module oa_mod_meta_wait = {
     .in_agent = true,
 };
 
+/* One module per line, kept so by hand. */
+/* clang-format off */
 static const struct oa_module *const table[] = {
     &oa_mod_meta_comment,
     &oa_mod_meta_wait,
@@ -41,14 +43,14 @@ static const struct oa_module *const table[] = {
     &oa_mod_common_git,
     &oa_mod_common_archive,
     &oa_mod_common_pip_package,
-    &oa_mod_linux_mkfs,
-    &oa_mod_linux_mount,
-    &oa_mod_linux_service,
-    &oa_mod_linux_supervisord,
     &oa_mod_linux_group,
     &oa_mod_linux_user,
     &oa_mod_linux_cronjob,
     &oa_mod_common_timezone,
+    &oa_mod_linux_mkfs,
+    &oa_mod_linux_mount,
+    &oa_mod_linux_service,
+    &oa_mod_linux_supervisord,
     &oa_mod_linux_file,
     &oa_mod_linux_dir,
     &oa_mod_linux_symlink,
@@ -56,6 +58,7 @@ static const struct oa_module *const table[] = {
     &oa_mod_test_watch,
 #endif
 };
+/* clang-format on */
 
 const struct oa_module *oa_builtins_find(const char *name)
 {
