@@ -6,6 +6,14 @@
 # sources, and single states run through `opsagent exec-state`, whose fd 3
 # result has result, changed and comment.
 
+# need_tools TOOL...: skips the test (77) when a tool it needs is missing
+# (dpkg-dev for dpkg-scanpackages, rpm for rpm and rpmbuild, gnupg).
+need_tools() {
+    for t in "$@"; do
+        command -v "$t" >/dev/null || { echo "SKIP: needs $t"; exit 77; }
+    done
+}
+
 # pkg_sandbox: call after in_sandbox. dpkg's database, apt's state and
 # debconf's database become private copies, apt's cache and the logs are
 # empty tmpfs (the real cache is large), the only package source is the one

@@ -8,6 +8,7 @@
 # run changes nothing and says what it would do.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-pkg.sh"
+need_tools dpkg-deb dpkg-scanpackages
 in_sandbox "$@"
 pkg_sandbox
 

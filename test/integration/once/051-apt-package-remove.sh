@@ -7,6 +7,7 @@
 # (a broken postinst) does not stop the others of its group.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-pkg.sh"
+need_tools dpkg-deb dpkg-scanpackages
 in_sandbox "$@"
 pkg_sandbox
 

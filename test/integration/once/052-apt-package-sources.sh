@@ -9,6 +9,7 @@
 # as a package) and invalid parameters fail or warn as the spec says.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-pkg.sh"
+need_tools dpkg-deb dpkg-scanpackages
 in_sandbox "$@"
 pkg_sandbox
 

@@ -6,6 +6,7 @@
 # source) while an unchanged one does not; invalid names fail.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-pkg.sh"
+need_tools dpkg-deb dpkg-scanpackages
 in_sandbox "$@"
 pkg_sandbox
 

@@ -9,6 +9,7 @@
 # reading of rpm's answers; real yum and dnf need a RHEL-family host.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-pkg.sh"
+need_tools rpm rpmbuild
 in_sandbox "$@"
 mkdir -p "$T/state"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
@@ -29,12 +30,12 @@ st linux.yum.repo '{"name": "mongodb", "content": "[mongodb]\n"}'
 expect_state false false "module linux.yum.repo is not available on $debian"
 [ ! -e /etc/yum.repos.d/mongodb.repo ] || fail "the refused state wrote its file"
 for f in basic/linux.yum.package.json basic/linux.yum.repo.json complex/linux.yum.repo.complex.json; do
+    module=$(/usr/bin/python3 -c '
+import json, sys
+print(json.load(open(sys.argv[1]))["component"]["init"]["state"][0]["module"])' "$FIX/$f")
     agent -c "$T/c.conf" once --json "$FIX/$f"
     expect_rc 1
-    [ "$(json_field 1 state_comment)" = "module $(json_field 1 id >/dev/null; python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["component"]["init"]["state"][0]["module"])' "$FIX/$f") is not available on $debian" ] ||
+    [ "$(json_field 1 state_comment)" = "module $module is not available on $debian" ] ||
         fail "$f: $(json_field 1 state_comment)"
 done
 

@@ -8,7 +8,7 @@
 # fail with a reason.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-pkg.sh"
-command -v rpm >/dev/null && command -v gpg >/dev/null || { echo "SKIP: needs rpm and gpg"; exit 77; }
+need_tools rpm gpg
 in_sandbox "$@"
 mkdir -p "$T/state" "$T/rpmdb" /etc/rpm
 echo "%_dbpath $T/rpmdb" >/etc/rpm/macros
