@@ -23,6 +23,8 @@ oa_pkg(LIBUV libuv libuv1-dev)
 oa_pkg(YAJL yajl libyajl-dev)
 oa_pkg(INIH inih libinih-dev)
 oa_pkg(SYSTEMD libsystemd libsystemd-dev)
+# crypt(3) for linux.user passwords given in clear (SHA-512 crypt hashes).
+oa_pkg(LIBCRYPT libcrypt libcrypt-dev)
 
 find_package(Wslay)
 if(NOT Wslay_FOUND)
