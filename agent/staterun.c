@@ -95,14 +95,19 @@ void oa_staterun_done(struct oa_staterun *r)
 }
 
 /* The environment of every state child: PATH, LANG=C.UTF-8 and the agent
- * user's HOME, never the agent's own environment (design.md). Sanitizer
- * options are passed on so that test builds keep their settings. */
+ * user's HOME, never the agent's own environment (design.md). Passed on
+ * from the agent's environment when set: sanitizer options, so that test
+ * builds keep their settings, and pip's index settings, so that an
+ * instance without PyPI can name a mirror for common.pip.package (an
+ * Environment= line in a drop-in of the unit). */
 static char **child_env(void)
 {
-    static const char *const passed[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+    static const char *const passed[] = {"ASAN_OPTIONS",  "UBSAN_OPTIONS",  "LSAN_OPTIONS",
+                                         "PIP_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"};
+    enum { FIXED = 3, PASSED = sizeof(passed) / sizeof(passed[0]) };
     struct passwd *pw = getpwuid(geteuid());
-    char **env = oa_calloc(3 + 3 + 1, sizeof(*env));
-    char *entries[6];
+    char **env = oa_calloc(FIXED + PASSED + 1, sizeof(*env));
+    char *entries[FIXED + PASSED];
     size_t n = 0, k = 0;
 
     if (!env)
@@ -110,7 +115,7 @@ static char **child_env(void)
     entries[k++] = oa_runas_env_entry("PATH", OA_RUNAS_PATH);
     entries[k++] = oa_runas_env_entry("LANG", "C.UTF-8");
     entries[k++] = oa_runas_env_entry("HOME", pw && pw->pw_dir[0] ? pw->pw_dir : "/");
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < PASSED; i++) {
         const char *v = getenv(passed[i]);
         if (v)
             entries[k++] = oa_runas_env_entry(passed[i], v);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # common.pip.package (modules.md §6.1), continued from 074: a recipe run by
-# `opsagent once`, whose children get a clean environment (no PIP_*), so
-# pip's own /etc/pip.conf points it at the local wheels; and python3-pip
+# `opsagent once`, whose children get a clean environment, so pip's own
+# /etc/pip.conf points it at the local wheels, or PIP_INDEX_URL,
+# PIP_FIND_LINKS and PIP_NO_INDEX, the only variables the agent passes on
+# to its children besides sanitizer options; and python3-pip
 # installed when pip is missing (§1.6; an apt-get stand-in un-hides pip),
 # never pip's self-upgrade. Root only, in a sandbox.
 . "$(dirname "$0")/../lib.sh"
@@ -11,6 +13,7 @@ pip_sandbox
 n() { printf '{"name": %s}' "$1"; }
 wheel oa-tiny 1.0
 wheel oa-third 3.0
+wheel oa-env 2.0
 
 # Through `once`: the clean environment drops PIP_*; pip's own config
 # points it at the wheels.
@@ -22,6 +25,15 @@ expect_rc 0
 agent once --json "$T/r.json"
 [ "$(json_field 1 state_comment)" = "oa-tiny 1.0 is installed, no changes" ] ||
     fail "once again: $(json_field 1 state_comment)"
+
+# Without pip.conf, the agent's PIP_* reach pip through the clean
+# environment (PyPI is not reachable here: without them this fails).
+rm /etc/pip.conf
+recipe e '[{"id": "pip", "module": "common.pip.package", "parameter": {"name": [{"key": "oa-env", "value": "2.0"}]}}]'
+PIP_NO_INDEX=1 PIP_FIND_LINKS="$T/wheels" agent once --json "$T/e.json"
+expect_rc 0
+[ "$(json_field 1 state_comment)" = "installed oa-env 2.0" ] || fail "once with PIP_*: $(json_field 1 state_comment)"
+printf '[global]\nno-index = true\nfind-links = %s\n' "$T/wheels" >/etc/pip.conf
 
 # pip missing: python3-pip would be installed in a dry run, is installed
 # in a real one (an apt-get stand-in un-hides pip), pip is never upgraded.
