@@ -6,6 +6,9 @@
  * state go through the native journal protocol (libsystemd) instead, with
  * their fields.
  */
+/* Journal entries without CODE_FILE/CODE_LINE: they would always name
+ * send_native() below, which tells a reader nothing. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include "log.h"
 
 #include <errno.h>
