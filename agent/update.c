@@ -235,6 +235,11 @@ static void check_marker(struct oa_update *u)
         return;
     }
     clock_gettime(CLOCK_REALTIME, &now);
+    /* Started in the foreground (re-exec), rollback-check did not run: the
+     * window starts now. The file is tiny and local, as the token is. */
+    if (oa_update_marker_start(&m, now.tv_sec) &&
+        oa_update_marker_write(u->marker, &m, why, sizeof(why)) < 0)
+        oa_log(OA_LOG_WARNING, "cannot start the update's deadline in its marker: %s", why);
     u->pending = m;
     u->is_pending = true;
     uint64_t left = oa_update_remaining_ms(&m, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);

@@ -20,8 +20,11 @@
  * The files, for a binary EXE: EXE.new (the download, mode 0700, removed on
  * any failure), EXE.prev (a copy of the binary that was replaced) and the
  * marker <state_dir>/update.json {"version","previous_version","deadline"
- * (epoch seconds),"attempts"}. Never runs a payload whose signature did not
- * verify; never leaves a half-written EXE.
+ * (epoch seconds; 0 until the new binary first starts),"window" (seconds
+ * from that start),"attempts"}. The window counts from the first start, not
+ * from the install, because the old binary's graceful stop (a running state
+ * finishes first) may take far longer than the window. Never runs a
+ * payload whose signature did not verify; never leaves a half-written EXE.
  */
 #ifndef OA_UPDATE_H
 #define OA_UPDATE_H
@@ -114,8 +117,9 @@ int oa_update_rollback_check(const struct oa_cfg *cfg, const char *self_exe);
 struct oa_update_marker {
     char *version;          /* the version installed */
     char *previous_version; /* the version it replaced */
-    int64_t deadline;       /* epoch seconds: READY by then, or roll back */
+    int64_t deadline;       /* epoch seconds: READY by then, or roll back; 0: not started */
     uint64_t attempts;      /* starts counted by rollback-check */
+    uint64_t window;        /* seconds from the first start to the deadline */
 };
 
 /* Reads the marker at path into *ret (freed with oa_update_marker_done; on
@@ -129,6 +133,11 @@ int oa_update_marker_write(const char *path, const struct oa_update_marker *m, c
                            size_t len);
 void oa_update_marker_done(struct oa_update_marker *m);
 
+/* The first start of the new binary, at now (epoch seconds): sets the
+ * deadline to now + window when it is not set yet. Returns whether it did
+ * (the marker then needs writing). */
+bool oa_update_marker_start(struct oa_update_marker *m, int64_t now);
+
 /* Milliseconds from now_ms (epoch milliseconds) to the marker's deadline;
  * 0 when it has passed. */
 uint64_t oa_update_remaining_ms(const struct oa_update_marker *m, int64_t now_ms);
@@ -140,7 +149,8 @@ enum oa_update_attempt {
 };
 
 /* The rollback-check logic at time now: with a marker at marker_path,
- * increments its attempts (written atomically); when they exceed
+ * starts its deadline (oa_update_marker_start), increments its attempts
+ * (written atomically); when they exceed
  * OA_UPDATE_MAX_ATTEMPTS or the deadline has passed, copies prev over exe
  * atomically and removes the marker. An invalid marker is removed. Returns
  * an enum oa_update_attempt with one line in msg, or a negative code with

@@ -224,7 +224,9 @@ static int check_new_binary(const struct request *rq, const char *path, struct o
  * EXE.new over EXE: the one step that changes what runs. */
 static int install(const struct request *rq, const struct paths *p, struct oa_outcome *out)
 {
-    struct oa_update_marker m = {rq->version, (char *)OA_VERSION, 0, 0};
+    /* The deadline starts with the new binary (oa_update_marker_start). */
+    struct oa_update_marker m = {rq->version, (char *)OA_VERSION, 0, 0,
+                                 (rq->deadline_ms + 999) / 1000};
     char why[1024];
     struct stat st;
     int r;
@@ -238,7 +240,6 @@ static int install(const struct request *rq, const struct paths *p, struct oa_ou
         oa_outcome_set(out, false, false, "cannot keep the running binary: %s", why);
         return r;
     }
-    m.deadline = (int64_t)time(NULL) + (int64_t)((rq->deadline_ms + 999) / 1000);
     if ((r = oa_update_marker_write(p->marker, &m, why, sizeof(why))) < 0) {
         oa_outcome_set(out, false, false, "cannot write the update marker: %s", why);
         return r;

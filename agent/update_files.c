@@ -151,6 +151,14 @@ void oa_update_marker_done(struct oa_update_marker *m)
     m->version = m->previous_version = NULL;
 }
 
+bool oa_update_marker_start(struct oa_update_marker *m, int64_t now)
+{
+    if (m->deadline != 0)
+        return false;
+    m->deadline = now + (int64_t)m->window;
+    return true;
+}
+
 uint64_t oa_update_remaining_ms(const struct oa_update_marker *m, int64_t now_ms)
 {
     int64_t due_ms = m->deadline * 1000;
@@ -194,8 +202,14 @@ static int decode_marker(const char *text, size_t n, struct oa_update_marker *m,
         r = get_number(root, "deadline", &deadline);
     if (r == 0)
         r = get_number(root, "attempts", &m->attempts);
+    if (r == 0)
+        r = get_number(root, "window", &m->window);
+    if (r == 0 && (m->window == 0 || m->window > INT32_MAX))
+        r = OA_ESCHEMA;
     if (r == OA_ESCHEMA)
-        snprintf(why, len, "expected {\"version\",\"previous_version\",\"deadline\",\"attempts\"}");
+        snprintf(why, len,
+                 "expected {\"version\",\"previous_version\",\"deadline\",\"attempts\","
+                 "\"window\"} (window at least 1 s)");
     m->deadline = (int64_t)deadline;
     oa_json_free(root);
     return r;
@@ -249,6 +263,8 @@ int oa_update_marker_write(const char *path, const struct oa_update_marker *m, c
         r = oa_json_gen_key_int(g, "deadline", (long long)m->deadline);
     if (r == 0)
         r = oa_json_gen_key_int(g, "attempts", (long long)m->attempts);
+    if (r == 0)
+        r = oa_json_gen_key_int(g, "window", (long long)m->window);
     if (r == 0 && (yajl_gen_map_close(g) != yajl_gen_status_ok ||
                    yajl_gen_get_buf(g, &text, &n) != yajl_gen_status_ok))
         r = -ENOMEM;
@@ -379,6 +395,7 @@ int oa_update_check_attempt(const char *marker_path, const char *exe, const char
         (void)unlink(marker_path);
         return r;
     }
+    oa_update_marker_start(&m, now);
     m.attempts++;
     if (m.attempts > OA_UPDATE_MAX_ATTEMPTS || now >= m.deadline) {
         if (m.attempts > OA_UPDATE_MAX_ATTEMPTS)

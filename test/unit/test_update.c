@@ -278,7 +278,7 @@ static void content_is(const char *path, const char *want)
 
 static void write_marker(const struct files *f, int64_t deadline, uint64_t attempts)
 {
-    struct oa_update_marker m = {"1.3", "1.2", deadline, attempts};
+    struct oa_update_marker m = {"1.3", "1.2", deadline, attempts, 120};
     char why[256];
 
     assert_int_equal(oa_update_marker_write(f->marker, &m, why, sizeof(why)), 0);
@@ -298,12 +298,13 @@ static void marker_round_trip(void **unused)
     assert_int_equal(st.st_mode & 0777, 0600);
     content_is(f.marker,
                "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":1700000000,"
-               "\"attempts\":2}");
+               "\"attempts\":2,\"window\":120}");
     assert_int_equal(oa_update_marker_read(f.marker, &m, why, sizeof(why)), 0);
     assert_string_equal(m.version, "1.3");
     assert_string_equal(m.previous_version, "1.2");
     assert_int_equal(m.deadline, 1700000000);
     assert_int_equal(m.attempts, 2);
+    assert_int_equal(m.window, 120);
     /* The remaining time, in milliseconds, and none once the deadline passed. */
     assert_int_equal(oa_update_remaining_ms(&m, 1699999998500), 1500);
     assert_int_equal(oa_update_remaining_ms(&m, 1700000000000), 0);
@@ -319,10 +320,18 @@ static void marker_invalid(void **unused)
         "not json",
         "[]",
         "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":1}",
-        "{\"version\":\"\",\"previous_version\":\"1.2\",\"deadline\":1,\"attempts\":0}",
-        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":-1,\"attempts\":0}",
-        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":\"1\",\"attempts\":0}",
-        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":1,\"attempts\":1.5}",
+        "{\"version\":\"\",\"previous_version\":\"1.2\",\"deadline\":1,\"attempts\":0,\"window\":"
+        "1}",
+        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":-1,\"attempts\":0,"
+        "\"window\":1}",
+        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":\"1\",\"attempts\":0,"
+        "\"window\":1}",
+        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":1,\"attempts\":1.5,"
+        "\"window\":1}",
+        /* Without a window, or an empty one. */
+        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":1,\"attempts\":0}",
+        "{\"version\":\"1.3\",\"previous_version\":\"1.2\",\"deadline\":1,\"attempts\":0,"
+        "\"window\":0}",
     };
     struct oa_update_marker m;
     struct files f;
@@ -387,6 +396,34 @@ static void deadline_passed_rolls_back(void **unused)
     assert_non_null(strstr(msg, "its deadline passed 5 s ago"));
     content_is(f.exe, "old binary");
     assert_false(access(f.marker, F_OK) == 0);
+    files_done(&f);
+}
+
+/* The deadline counts from the new binary's first start, not from the
+ * install: the old binary's graceful stop may take longer than the window. */
+static void deadline_starts_at_the_first_start(void **unused)
+{
+    struct oa_update_marker m;
+    struct files f;
+    char msg[1024], why[256];
+    time_t installed = 1700000000, started = installed + 3600;
+
+    files_make(&f);
+    write_marker(&f, 0, 0);
+    assert_int_equal(oa_update_check_attempt(f.marker, f.exe, f.prev, started, msg, sizeof(msg)),
+                     OA_UPDATE_COUNTED);
+    assert_string_equal(msg, "update to 1.3: start 1 of at most 3, 120 s left to reach READY");
+    assert_int_equal(oa_update_marker_read(f.marker, &m, why, sizeof(why)), 0);
+    assert_int_equal(m.deadline, started + 120);
+    /* A later start keeps the deadline of the first. */
+    assert_false(oa_update_marker_start(&m, started + 60));
+    assert_int_equal(m.deadline, started + 120);
+    oa_update_marker_done(&m);
+    assert_int_equal(
+        oa_update_check_attempt(f.marker, f.exe, f.prev, started + 121, msg, sizeof(msg)),
+        OA_UPDATE_ROLLED_BACK);
+    assert_non_null(strstr(msg, "its deadline passed 1 s ago"));
+    content_is(f.exe, "old binary");
     files_done(&f);
 }
 
@@ -458,6 +495,7 @@ int main(void)
         cmocka_unit_test(marker_invalid),
         cmocka_unit_test(attempts_then_rollback),
         cmocka_unit_test(deadline_passed_rolls_back),
+        cmocka_unit_test(deadline_starts_at_the_first_start),
         cmocka_unit_test(rollback_without_prev_keeps_the_marker),
         cmocka_unit_test(invalid_marker_is_removed),
         cmocka_unit_test(copy_is_atomic_and_keeps_the_mode),

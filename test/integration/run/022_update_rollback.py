@@ -50,14 +50,15 @@ async def deadline_rollback(u, b):
     return conf
 
 
-def pending(u, deadline, attempts=0):
+def pending(u, deadline, attempts=0, window=2):
     """The state after an update to V2: the new binary in place, the old
-    one as opsagent.prev, the marker."""
+    one as opsagent.prev, the marker (deadline 0: not started yet)."""
     shutil.copy2(u.v2, u.exe)
     shutil.copy2(u.v1_build, u.prev)
     with open(u.marker, "w") as f:
         json.dump({"version": V2_VERSION, "previous_version": u.v1_version,
-                   "deadline": int(deadline), "attempts": attempts}, f)
+                   "deadline": int(deadline), "attempts": attempts,
+                   "window": window}, f)
 
 
 async def rollback_check(conf):
@@ -84,6 +85,16 @@ async def attempts_rollback(u, conf):
     assert u.same(u.exe, u.v1_build) and not os.path.exists(u.marker)
     line = await rollback_check(conf)
     assert u.same(u.exe, u.v1_build) and "no update pending" in line, line
+
+    # Installed an hour ago (the old agent's stop waited for a long state):
+    # the window starts at the first start, not at the install.
+    pending(u, 0, window=600)
+    line = await rollback_check(conf)
+    note(f"rollback-check of a marker not started yet: {line}")
+    assert f"update to {V2_VERSION}: start 1 of at most 3, 600 s left" in line, line
+    with open(u.marker) as f:
+        assert abs(json.load(f)["deadline"] - (time.time() + 600)) < 5
+    assert u.same(u.exe, u.v2), "rolled back a marker that had not started"
 
     # The deadline passed: restored on the first start.
     pending(u, time.time() - 10)
