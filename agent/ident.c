@@ -181,23 +181,28 @@ bool oa_ident_is_url(const char *s)
     return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
-int oa_ident_add_error(struct oa_ident *id, const char *text)
+int oa_ident_join_error(char **list, const char *text)
 {
     struct oa_buf b;
     int r;
 
     oa_buf_init(&b, 8192);
-    r = oa_buf_puts(&b, id->init_errors ? id->init_errors : "");
-    if (r == 0 && id->init_errors)
+    r = oa_buf_puts(&b, *list ? *list : "");
+    if (r == 0 && *list)
         r = oa_buf_puts(&b, "; ");
     if (r == 0)
         r = oa_buf_puts(&b, text);
     if (r == 0) {
-        oa_free(id->init_errors);
-        id->init_errors = oa_buf_steal(&b, NULL);
+        oa_free(*list);
+        *list = oa_buf_steal(&b, NULL);
     }
     oa_buf_done(&b);
     return r;
+}
+
+int oa_ident_add_error(struct oa_ident *id, const char *text)
+{
+    return oa_ident_join_error(&id->init_errors, text);
 }
 
 int oa_ident_load(const struct oa_cfg *cfg, struct oa_rng *rng, struct oa_ident *ret)

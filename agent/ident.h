@@ -37,7 +37,10 @@ void oa_ident_done(struct oa_ident *id);
 /* Whether an instance_id setting is a metadata URL rather than a literal. */
 bool oa_ident_is_url(const char *s);
 
-/* Appends one problem to init_errors ("; "-joined). Returns 0 or -ENOMEM. */
+/* Appends one problem to *list ("; "-joined; *list may be NULL). Returns 0
+ * or -ENOMEM, *list unchanged then. */
+int oa_ident_join_error(char **list, const char *text);
+/* Appends one problem to init_errors. Returns 0 or -ENOMEM. */
 int oa_ident_add_error(struct oa_ident *id, const char *text);
 
 /* The view the message encoder takes; valid while id is. */

@@ -55,6 +55,7 @@ struct service {
     char *looked_up_id;       /* its instance id */
     struct oa_daemon daemon;  /* sd_notify */
     char *lookup_error;       /* what went wrong in it */
+    char *update_errors;      /* the self-update failures, for init_errors */
 };
 
 /* ---- StatesWorker → Manager ---- */
@@ -216,11 +217,13 @@ static void mgr_update(void *ud, const char *version, const char *url)
 
 /* ---- the self-update → the service ---- */
 
+/* The failure stays in init_errors, across identity reloads, until the
+ * agent restarts (with an update that worked, or by hand). */
 static void upd_failed(void *ud, const char *text)
 {
     struct service *s = ud;
 
-    if (oa_ident_add_error(&s->ident, text) < 0)
+    if (oa_ident_join_error(&s->update_errors, text) < 0 || oa_ident_add_error(&s->ident, text) < 0)
         oa_log(OA_LOG_WARNING, "out of memory recording the update failure, ignoring");
     if (s->mgr)
         oa_mgr_rehandshake(s->mgr);
@@ -262,9 +265,12 @@ static void mgr_test_answer(void *ud, bool result, const char *error)
         finish_check(s, result ? OA_EXIT_OK : OA_EXIT_FAILED);
 }
 
-/* What the metadata URL gave (or why it did not) goes into the identity. */
+/* What the metadata URL gave (or why it did not) goes into the identity,
+ * and the update failures into its init_errors. */
 static int apply_lookup(struct service *s, struct oa_ident *id)
 {
+    int r;
+
     if (s->looked_up_id) {
         char *copy = oa_strdup(s->looked_up_id);
         if (!copy)
@@ -272,7 +278,8 @@ static int apply_lookup(struct service *s, struct oa_ident *id)
         oa_free(id->instance_id);
         id->instance_id = copy;
     }
-    return s->lookup_error ? oa_ident_add_error(id, s->lookup_error) : 0;
+    r = s->lookup_error ? oa_ident_add_error(id, s->lookup_error) : 0;
+    return r == 0 && s->update_errors ? oa_ident_add_error(id, s->update_errors) : r;
 }
 
 static void mgr_reload_identity(void *ud)
@@ -534,6 +541,7 @@ static void teardown(struct service *s)
     oa_free(s->mod_tag);
     oa_free(s->looked_up_id);
     oa_free(s->lookup_error);
+    oa_free(s->update_errors);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
 }

@@ -7,6 +7,7 @@
 # with init_errors, and leaves the binary untouched: no opsagent.new, no
 # opsagent.prev, no marker.
 import os
+import signal
 from harness import *
 from update_server import V2_VERSION, update_lines, update_setup
 
@@ -69,6 +70,12 @@ async def main():
                   f"update to {V2_VERSION} failed: {nosig}.sig: HTTP 404")
     untouched(u)
     assert b.current is conn, "the connection was replaced"
+    # SIGHUP reconnects and re-reads the identity: the failures stay.
+    agent.stop(signal.SIGHUP)
+    hs = await b.expect("Handshake")
+    assert b.current is not conn, "SIGHUP did not reconnect"
+    assert hs["init_errors"] == "; ".join(errors), (hs["init_errors"], errors)
+    note("after SIGHUP the Handshake still carries the update failures")
     agent.stop()
     assert await agent.wait_exit() == 0
     for ln in update_lines(agent):
