@@ -164,10 +164,6 @@ int oa_update_check_attempt(const char *marker_path, const char *exe, const char
  * behind on failure. */
 int oa_update_copy_atomic(const char *src, const char *dst, char *why, size_t len);
 
-/* SHA-256 of everything fd holds, from offset 0. Returns 0 or a negative
- * errno. */
-int oa_update_sha256_fd(int fd, unsigned char ret[32]);
-
 /* Checks sig (DER ECDSA or PKCS#1 v1.5 RSA, as `openssl dgst -sha256 -sign`
  * writes it) over the SHA-256 hash with the PEM public key in key_path,
  * which must be ECDSA P-256 or RSA of at least 2048 bits. Returns 0; or

@@ -20,6 +20,7 @@
 #include "builtins.h"
 #include "cfg.h"
 #include "childio.h"
+#include "digest.h"
 #include "err.h"
 #include "exec.h"
 #include "fetch.h"
@@ -150,7 +151,7 @@ static int verify_payload(const struct request *rq, int fd, struct oa_outcome *o
     memcpy(sig_url + n, ".sig", 5);
     oa_buf_init(&sig, OA_UPDATE_SIG_MAX);
     r = oa_fetch_buf(sig_url, &o, &sig, why, sizeof(why));
-    if (r == 0 && (r = oa_update_sha256_fd(fd, hash)) < 0)
+    if (r == 0 && (r = oa_digest_fd(fd, MBEDTLS_MD_SHA256, hash)) < 0)
         snprintf(why, sizeof(why), "cannot read the download back: %s", strerror(-r));
     if (r == 0)
         r = oa_update_verify(rq->key, hash, sig.data, sig.len, why, sizeof(why));

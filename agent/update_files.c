@@ -17,7 +17,6 @@
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/error.h>
-#include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 
 #include "buf.h"
@@ -32,34 +31,6 @@
 #define RSA_MIN_BITS 2048
 
 /* ---- signature ---- */
-
-int oa_update_sha256_fd(int fd, unsigned char ret[32])
-{
-    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-    mbedtls_md_context_t md;
-    unsigned char chunk[65536];
-    off_t off = 0;
-    int r;
-
-    mbedtls_md_init(&md);
-    r = info && mbedtls_md_setup(&md, info, 0) == 0 && mbedtls_md_starts(&md) == 0 ? 0 : -ENOMEM;
-    while (r == 0) {
-        ssize_t n = pread(fd, chunk, sizeof(chunk), off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            r = -errno;
-        else if (n == 0)
-            break;
-        else if (mbedtls_md_update(&md, chunk, (size_t)n) != 0)
-            r = -EIO;
-        off += n > 0 ? n : 0;
-    }
-    if (r == 0 && mbedtls_md_finish(&md, ret) != 0)
-        r = -EIO;
-    mbedtls_md_free(&md);
-    return r;
-}
 
 /* Only the two kinds design.md names, and no short RSA keys. */
 static int check_key_kind(mbedtls_pk_context *pk, const char *key_path, char *why, size_t len)

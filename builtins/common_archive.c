@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common_sources.h"
+#include "digest.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "modules.h"
@@ -167,40 +168,6 @@ int oa_common_archive_sum_in_file(const char *text, size_t len, const char *name
     return 0;
 }
 
-static void to_hex(const unsigned char digest[16], char hex[33])
-{
-    for (size_t i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-}
-
-static int md5_fd(int fd, char hex[33])
-{
-    unsigned char chunk[65536], digest[16];
-    mbedtls_md5_context md5;
-    int r = 0;
-
-    mbedtls_md5_init(&md5);
-    if (mbedtls_md5_starts_ret(&md5) != 0)
-        r = -EIO;
-    while (r == 0) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            r = -errno;
-        else if (n == 0)
-            break;
-        else if (mbedtls_md5_update_ret(&md5, chunk, (size_t)n) != 0)
-            r = -EIO;
-    }
-    if (r == 0 && mbedtls_md5_finish_ret(&md5, digest) != 0)
-        r = -EIO;
-    mbedtls_md5_free(&md5);
-    if (r == 0)
-        to_hex(digest, hex);
-    return r;
-}
-
 int oa_common_archive_sum_path(const char *state_dir, const char *dest, const char *name, char *buf,
                                size_t len)
 {
@@ -215,7 +182,7 @@ int oa_common_archive_sum_path(const char *state_dir, const char *dest, const ch
     mbedtls_md5_update_ret(&md5, (const unsigned char *)name, strlen(name));
     mbedtls_md5_finish_ret(&md5, digest);
     mbedtls_md5_free(&md5);
-    to_hex(digest, hex);
+    oa_digest_hex(digest, sizeof(digest), hex);
     if ((size_t)snprintf(buf, len, "%s/watch/archive-%s.md5", state_dir, hex) >= len)
         return -ENAMETOOLONG;
     return 0;
@@ -432,7 +399,7 @@ static int download(struct arc *a, struct oa_outcome *out)
         oa_outcome_set(
             out, false, false, "cannot download %s: %s", a->shown,
             oa_common_sources_mask(after_url(why, a->source), a->secret, masked, sizeof(masked)));
-    } else if (lseek(fd, 0, SEEK_SET) < 0 || (r = md5_fd(fd, got)) < 0) {
+    } else if (lseek(fd, 0, SEEK_SET) < 0 || (r = oa_digest_md5_hex_fd(fd, got)) < 0) {
         r = r < 0 ? r : -errno;
         oa_outcome_set(out, false, false, "cannot read the download of %s: %s", a->shown,
                        strerror(-r));

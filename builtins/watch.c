@@ -11,13 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <mbedtls/md5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "err.h"
 #include "fsutil.h"
 #include "mem.h"
@@ -89,45 +89,6 @@ static int make_sum_path(const char *dir, const char *id, const char *path, char
     return *ret ? 0 : -ENOMEM;
 }
 
-static void to_hex(const unsigned char *digest, char hex[33])
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < 16; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 0xf];
-    }
-    hex[32] = '\0';
-}
-
-static int md5_fd(int fd, char hex[33])
-{
-    unsigned char chunk[65536], digest[16];
-    mbedtls_md5_context md5;
-    int r = 0;
-
-    mbedtls_md5_init(&md5);
-    if (mbedtls_md5_starts_ret(&md5) != 0)
-        r = -EIO;
-    while (r == 0) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            r = -errno;
-        else if (n == 0)
-            break;
-        else if (mbedtls_md5_update_ret(&md5, chunk, (size_t)n) != 0)
-            r = -EIO;
-    }
-    if (r == 0 && mbedtls_md5_finish_ret(&md5, digest) != 0)
-        r = -EIO;
-    mbedtls_md5_free(&md5);
-    if (r == 0)
-        to_hex(digest, hex);
-    return r;
-}
-
 /* The file's current value: its MD5 hex, or "missing" when it does not
  * exist. O_NONBLOCK so that a FIFO cannot hang the state before the
  * regular-file check. */
@@ -151,7 +112,7 @@ static int hash_file(const char *path, char now[33], char *reterr, size_t errlen
         snprintf(reterr, errlen, "watched file %.200s is not a regular file", path);
         return OA_ESCHEMA;
     }
-    r = md5_fd(fd, now);
+    r = oa_digest_md5_hex_fd(fd, now);
     close(fd);
     if (r < 0)
         snprintf(reterr, errlen, "cannot read watched file %.200s: %s", path, strerror(-r));
