@@ -94,3 +94,14 @@ void oa_outcome_set(struct oa_outcome *out, bool result, bool changed, const cha
     vsnprintf(out->comment, sizeof(out->comment), fmt, ap);
     va_end(ap);
 }
+
+void oa_item_set(struct oa_item *it, bool ok, bool changed, const char *fmt, ...)
+{
+    va_list ap;
+
+    it->ok = ok;
+    it->changed = changed;
+    va_start(ap, fmt);
+    vsnprintf(it->text, sizeof(it->text), fmt, ap);
+    va_end(ap);
+}

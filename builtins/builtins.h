@@ -28,6 +28,18 @@ struct oa_outcome {
 void oa_outcome_set(struct oa_outcome *out, bool result, bool changed, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The outcome of one item of a state that names several (services,
+ * programs), joined into the state's comment by the module. */
+struct oa_item {
+    bool ok;
+    bool changed;
+    char text[512];
+};
+
+/* Sets all three fields; the text is formatted and cut to fit. */
+void oa_item_set(struct oa_item *it, bool ok, bool changed, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 struct oa_run_ctx {
     const char *id;        /* the state's id */
     bool dry_run;          /* report what would change; change nothing */

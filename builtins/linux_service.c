@@ -11,7 +11,6 @@
  * Runs in the exec-state child and blocks on the tools.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -58,27 +57,6 @@ struct svc {
     char unit[SERVICE_NAME_MAX + 16];   /* systemd: <name>.service */
     char script[SERVICE_NAME_MAX + 16]; /* SysV: /etc/init.d/<name> */
 };
-
-/* The outcome of one service, for the state's comment. */
-struct svc_item {
-    bool ok;
-    bool changed;
-    char text[512];
-};
-
-static void item_set(struct svc_item *it, bool ok, bool changed, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void item_set(struct svc_item *it, bool ok, bool changed, const char *fmt, ...)
-{
-    va_list ap;
-
-    it->ok = ok;
-    it->changed = changed;
-    va_start(ap, fmt);
-    vsnprintf(it->text, sizeof(it->text), fmt, ap);
-    va_end(ap);
-}
 
 /* modules.md §4.1: Upstart drives a service only when the host runs Upstart
  * and the service has a job file; everything else on such a host (and on a
@@ -225,58 +203,58 @@ static void settle(void)
 /* Pauses, then checks that the service runs. Returns true when it does;
  * otherwise it gets "<name> <what>", with how cmd ended when it failed. */
 static bool check_after(const struct svc *s, const char *what, const char *cmd, int status,
-                        struct svc_item *it)
+                        struct oa_item *it)
 {
     char why[256], st[64];
     int r;
 
     settle();
     if ((r = query(s, SVC_STATUS, why, sizeof(why))) < 0) {
-        item_set(it, false, true, "%s: cannot check its status: %s", s->name, why);
+        oa_item_set(it, false, true, "%s: cannot check its status: %s", s->name, why);
         return false;
     }
     if (r == 1)
         return true;
     if (oa_tool_ok(status))
-        item_set(it, false, true, "%s %s", s->name, what);
+        oa_item_set(it, false, true, "%s %s", s->name, what);
     else
-        item_set(it, false, true, "%s %s (%s %s)", s->name, what, cmd,
-                 oa_tool_status_text(status, st, sizeof(st)));
+        oa_item_set(it, false, true, "%s %s (%s %s)", s->name, what, cmd,
+                    oa_tool_status_text(status, st, sizeof(st)));
     return false;
 }
 
 /* §4.1 step 3: start a stopped service. */
-static void start_service(const struct oa_run_ctx *ctx, const struct svc *s, struct svc_item *it)
+static void start_service(const struct oa_run_ctx *ctx, const struct svc *s, struct oa_item *it)
 {
     char *argv[5], why[256];
     int status;
 
     if (ctx->dry_run) {
-        item_set(it, true, true, "would start %s", s->name);
+        oa_item_set(it, true, true, "would start %s", s->name);
         return;
     }
     if (act(service_argv(s, SVC_START, argv), &status, why, sizeof(why)) < 0)
-        item_set(it, false, false, "%s: %s", s->name, why);
+        oa_item_set(it, false, false, "%s: %s", s->name, why);
     else if (check_after(s, "failed to start", argv[0], status, it))
-        item_set(it, true, true, "%s started", s->name);
+        oa_item_set(it, true, true, "%s started", s->name);
 }
 
 /* Runs op (reload or restart) without the status check. Returns 0 with the
  * wait status, or a negative code with the failure in it. */
-static int run_op(const struct svc *s, enum svc_op op, int *status, struct svc_item *it)
+static int run_op(const struct svc *s, enum svc_op op, int *status, struct oa_item *it)
 {
     char *argv[5], why[256];
     int r = act(service_argv(s, op, argv), status, why, sizeof(why));
 
     if (r < 0)
-        item_set(it, false, false, "%s: %s", s->name, why);
+        oa_item_set(it, false, false, "%s: %s", s->name, why);
     return r;
 }
 
 /* §4.1 step 4 for a service without a custom command: an empty value
  * reloads and restarts when the reload fails; "reload"/"restart" do just
  * that (⚠ the original ran these words as shell commands). */
-static void reload_or_restart(const struct svc *s, const char *action, struct svc_item *it)
+static void reload_or_restart(const struct svc *s, const char *action, struct oa_item *it)
 {
     enum svc_op op = strcmp(action, "restart") == 0 ? SVC_RESTART : SVC_RELOAD;
     char st[256];
@@ -292,13 +270,13 @@ static void reload_or_restart(const struct svc *s, const char *action, struct sv
             return;
     }
     if (!oa_tool_ok(status)) {
-        item_set(it, false, true, "%s: %s %s", s->name, op_words[op],
-                 oa_tool_status_text(status, st, sizeof(st)));
+        oa_item_set(it, false, true, "%s: %s %s", s->name, op_words[op],
+                    oa_tool_status_text(status, st, sizeof(st)));
         return;
     }
     snprintf(st, sizeof(st), "is not running after the %s", op_words[op]);
     if (check_after(s, st, op_words[op], status, it))
-        item_set(it, true, true, "%s %s", s->name, op == SVC_RESTART ? "restarted" : "reloaded");
+        oa_item_set(it, true, true, "%s %s", s->name, op == SVC_RESTART ? "restarted" : "reloaded");
 }
 
 static bool is_custom(const char *action)
@@ -308,7 +286,7 @@ static bool is_custom(const char *action)
 
 /* §4.1 step 4: the watch fired. */
 static void watch_action(const struct oa_run_ctx *ctx, const struct svc *s, const char *action,
-                         bool running, struct svc_item *it)
+                         bool running, struct oa_item *it)
 {
     char *sh[] = {(char *)"/bin/sh", (char *)"-c", (char *)action, NULL};
     char why[256];
@@ -320,9 +298,9 @@ static void watch_action(const struct oa_run_ctx *ctx, const struct svc *s, cons
     }
     if (ctx->dry_run) {
         if (is_custom(action))
-            item_set(it, true, true, "would run the action command of %s", s->name);
+            oa_item_set(it, true, true, "would run the action command of %s", s->name);
         else
-            item_set(it, true, true, "would %s %s", action[0] ? action : "reload", s->name);
+            oa_item_set(it, true, true, "would %s %s", action[0] ? action : "reload", s->name);
         return;
     }
     if (!is_custom(action)) {
@@ -332,35 +310,35 @@ static void watch_action(const struct oa_run_ctx *ctx, const struct svc *s, cons
     /* A custom command runs even when the service is stopped; exit 0 is
      * success (§4.1). */
     if (act(sh, &status, why, sizeof(why)) < 0)
-        item_set(it, false, false, "%s: %s", s->name, why);
+        oa_item_set(it, false, false, "%s: %s", s->name, why);
     else if (!oa_tool_ok(status))
-        item_set(it, false, true, "%s: action command %s", s->name,
-                 oa_tool_status_text(status, why, sizeof(why)));
+        oa_item_set(it, false, true, "%s: action command %s", s->name,
+                    oa_tool_status_text(status, why, sizeof(why)));
     else if (check_after(s, "is not running after its action command", sh[0], status, it))
-        item_set(it, true, true, "%s: ran action command", s->name);
+        oa_item_set(it, true, true, "%s: ran action command", s->name);
 }
 
 static void handle_service(const struct oa_run_ctx *ctx, const struct svc *s, const char *action,
-                           bool fired, struct svc_item *it)
+                           bool fired, struct oa_item *it)
 {
     char why[256];
     int r;
 
     if ((r = is_available(s, why, sizeof(why))) <= 0) {
         if (r < 0)
-            item_set(it, false, false, "service %s: %s", s->name, why);
+            oa_item_set(it, false, false, "service %s: %s", s->name, why);
         else
-            item_set(it, false, false, "service %s is not available", s->name);
+            oa_item_set(it, false, false, "service %s is not available", s->name);
         return;
     }
     if ((r = query(s, SVC_STATUS, why, sizeof(why))) < 0) {
-        item_set(it, false, false, "%s: cannot check its status: %s", s->name, why);
+        oa_item_set(it, false, false, "%s: cannot check its status: %s", s->name, why);
         return;
     }
     if (fired)
         watch_action(ctx, s, action, r == 1, it);
     else if (r == 1)
-        item_set(it, true, false, "%s already running", s->name);
+        oa_item_set(it, true, false, "%s already running", s->name);
     else
         start_service(ctx, s, it);
 }
@@ -384,7 +362,7 @@ static void handle_all(const struct oa_run_ctx *ctx, const struct oa_pvalue *nam
                        const struct oa_watch *w, struct oa_outcome *out)
 {
     struct oa_osinfo os;
-    struct svc_item it;
+    struct oa_item it;
     struct svc s;
     struct oa_buf comment;
     char what[1024], path[4096];

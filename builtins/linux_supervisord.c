@@ -12,7 +12,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,27 +49,6 @@ struct sv {
     bool reread_done;    /* `reread` ran already */
     char *status;        /* `supervisorctl status` output, or NULL */
 };
-
-/* The outcome of one step or program, for the state's comment. */
-struct sv_item {
-    bool ok;
-    bool changed;
-    char text[512];
-};
-
-static void sv_item_set(struct sv_item *it, bool ok, bool changed, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void sv_item_set(struct sv_item *it, bool ok, bool changed, const char *fmt, ...)
-{
-    va_list ap;
-
-    it->ok = ok;
-    it->changed = changed;
-    va_start(ap, fmt);
-    vsnprintf(it->text, sizeof(it->text), fmt, ap);
-    va_end(ap);
-}
 
 /* Whether text says "error" in any case (§4.2: that fails the state). */
 static bool says_error(const char *text)
@@ -182,7 +160,7 @@ static int ctl(const struct sv *sv, const char *const *args, struct oa_buf *cap,
 /* Runs an action through supervisorctl; its output goes to the state's
  * output. Returns true on success; otherwise it has the failure: the
  * output itself when it says ERROR (§4.2), else what failed. */
-static bool ctl_action(const struct sv *sv, const char *const *args, struct sv_item *it)
+static bool ctl_action(const struct sv *sv, const char *const *args, struct oa_item *it)
 {
     char why[256], st[64], cmd[256];
     struct oa_buf cap;
@@ -197,7 +175,7 @@ static bool ctl_action(const struct sv *sv, const char *const *args, struct sv_i
     if (r == 0 && cap.len)
         fputs(cap.data, stdout);
     if (r < 0) {
-        sv_item_set(it, false, false, "%s", why);
+        oa_item_set(it, false, false, "%s", why);
     } else if (says_error(cap.data)) {
         size_t n = cap.len;
         while (n && (cap.data[n - 1] == '\n' || cap.data[n - 1] == ' '))
@@ -205,9 +183,9 @@ static bool ctl_action(const struct sv *sv, const char *const *args, struct sv_i
         for (size_t i = 0; i < n; i++)
             if (cap.data[i] == '\n')
                 cap.data[i] = ' ';
-        sv_item_set(it, false, true, "%.*s", (int)n, cap.data);
+        oa_item_set(it, false, true, "%.*s", (int)n, cap.data);
     } else if (!oa_tool_ok(status)) {
-        sv_item_set(it, false, true, "%s %s", cmd, oa_tool_status_text(status, st, sizeof(st)));
+        oa_item_set(it, false, true, "%s %s", cmd, oa_tool_status_text(status, st, sizeof(st)));
     } else {
         ok = true;
     }
@@ -240,7 +218,7 @@ static void pause_ms(long ms)
 }
 
 /* §4.2 step 1: `supervisord -c config`, then wait for it to answer. */
-static bool start_daemon(struct sv *sv, struct sv_item *it)
+static bool start_daemon(struct sv *sv, struct oa_item *it)
 {
     char *argv[] = {(char *)"supervisord", (char *)"-c", (char *)sv->config, NULL};
     char why[256], st[64];
@@ -248,11 +226,11 @@ static bool start_daemon(struct sv *sv, struct sv_item *it)
 
     printf("+ supervisord -c %s\n", sv->config);
     if ((r = oa_tool_exec(argv, NULL, NULL, &status, why, sizeof(why))) < 0) {
-        sv_item_set(it, false, false, "%s", why);
+        oa_item_set(it, false, false, "%s", why);
         return false;
     }
     if (!oa_tool_ok(status)) {
-        sv_item_set(it, false, false, "supervisord -c %s %s", sv->config,
+        oa_item_set(it, false, false, "supervisord -c %s %s", sv->config,
                     oa_tool_status_text(status, st, sizeof(st)));
         return false;
     }
@@ -265,17 +243,17 @@ static bool start_daemon(struct sv *sv, struct sv_item *it)
         pause_ms(SUPERVISORD_POLL_MS);
     }
     if (r <= 0) {
-        sv_item_set(it, false, true, "supervisord -c %s did not answer within %d s%s%s", sv->config,
+        oa_item_set(it, false, true, "supervisord -c %s did not answer within %d s%s%s", sv->config,
                     SUPERVISORD_WAIT_MS / 1000, r < 0 ? ": " : "", r < 0 ? why : "");
         return false;
     }
-    sv_item_set(it, true, true, "supervisord started with %s", sv->config);
+    oa_item_set(it, true, true, "supervisord started with %s", sv->config);
     return true;
 }
 
 /* Reads `supervisorctl status` into sv->status. Its exit status is not
  * zero when a process is not running, so only the text counts. */
-static bool read_status(struct sv *sv, struct sv_item *it)
+static bool read_status(struct sv *sv, struct oa_item *it)
 {
     static const char *const args[] = {"status", NULL};
     char why[256];
@@ -285,54 +263,54 @@ static bool read_status(struct sv *sv, struct sv_item *it)
     oa_buf_init(&cap, SUPERVISORD_CAPTURE_MAX);
     if (ctl(sv, args, &cap, &status, why, sizeof(why)) < 0) {
         oa_buf_done(&cap);
-        sv_item_set(it, false, false, "%s", why);
+        oa_item_set(it, false, false, "%s", why);
         return false;
     }
     oa_free(sv->status);
     sv->status = oa_buf_steal(&cap, NULL);
     oa_buf_done(&cap);
     if (!sv->status) {
-        sv_item_set(it, false, false, "out of memory");
+        oa_item_set(it, false, false, "out of memory");
         return false;
     }
     return true;
 }
 
 /* §4.2 step 3, a name supervisord does not know: reread (once), add. */
-static void add_program(struct sv *sv, const char *name, struct sv_item *it)
+static void add_program(struct sv *sv, const char *name, struct oa_item *it)
 {
     static const char *const reread[] = {"reread", NULL};
     const char *add[] = {"add", name, NULL};
 
     if (sv->ctx->dry_run) {
-        sv_item_set(it, true, true, "would add %s", name);
+        oa_item_set(it, true, true, "would add %s", name);
         return;
     }
     if (!sv->reread_done && !ctl_action(sv, reread, it))
         return;
     sv->reread_done = true;
     if (ctl_action(sv, add, it))
-        sv_item_set(it, true, true, "%s added", name);
+        oa_item_set(it, true, true, "%s added", name);
 }
 
 /* start or restart name (a group: g:*). */
 static void program_action(struct sv *sv, const char *verb, const char *name, bool group,
-                           struct sv_item *it)
+                           struct oa_item *it)
 {
     char target[SUPERVISORD_NAME_MAX + 3];
     const char *args[] = {verb, target, NULL};
 
     snprintf(target, sizeof(target), group ? "%s:*" : "%s", name);
     if (sv->ctx->dry_run) {
-        sv_item_set(it, true, true, "would %s %s", verb, name);
+        oa_item_set(it, true, true, "would %s %s", verb, name);
         return;
     }
     if (ctl_action(sv, args, it))
-        sv_item_set(it, true, true, "%s %s", name,
+        oa_item_set(it, true, true, "%s %s", name,
                     !strcmp(verb, "start") ? "started" : "restarted");
 }
 
-static void handle_program(struct sv *sv, const char *name, struct sv_item *it)
+static void handle_program(struct sv *sv, const char *name, struct oa_item *it)
 {
     char state[32];
     bool group;
@@ -340,16 +318,16 @@ static void handle_program(struct sv *sv, const char *name, struct sv_item *it)
     if (!lookup_state(sv->status, name, state, sizeof(state), &group)) {
         add_program(sv, name, it);
     } else if (!strcmp(state, "RUNNING") && sv->daemon_started) {
-        sv_item_set(it, true, true, "%s started", name);
+        oa_item_set(it, true, true, "%s started", name);
     } else if (!strcmp(state, "RUNNING")) {
         if (sv->fired)
             program_action(sv, "restart", name, group, it);
         else
-            sv_item_set(it, true, false, "%s already running", name);
+            oa_item_set(it, true, false, "%s already running", name);
     } else if (!strcmp(state, "STARTING") && !sv->fired) {
         /* supervisord is starting it already; `start` would only answer
          * "ERROR (already started)". */
-        sv_item_set(it, true, sv->daemon_started, "%s starting", name);
+        oa_item_set(it, true, sv->daemon_started, "%s starting", name);
     } else if (!strcmp(state, "STARTING") || !strcmp(state, "BACKOFF")) {
         /* `start` refuses these states too: stop and start again. */
         program_action(sv, "restart", name, group, it);
@@ -359,7 +337,7 @@ static void handle_program(struct sv *sv, const char *name, struct sv_item *it)
 }
 
 /* Appends an outcome to the comment. */
-static void note(struct oa_buf *comment, bool *ok, bool *changed, const struct sv_item *it)
+static void note(struct oa_buf *comment, bool *ok, bool *changed, const struct oa_item *it)
 {
     (void)oa_buf_printf(comment, "%s%s", comment->len ? "; " : "", it->text);
     *ok &= it->ok;
@@ -371,15 +349,15 @@ static void supervise(struct sv *sv, const struct oa_pvalue *names, bool config_
                       struct oa_buf *comment, bool *ok, bool *changed)
 {
     static const char *const update[][2] = {{"reread", NULL}, {"update", NULL}};
-    struct sv_item it = {0};
+    struct oa_item it = {0};
     char why[256];
     int r;
 
     if ((r = daemon_up(sv, why, sizeof(why))) < 0 || (r == 0 && sv->ctx->dry_run)) {
         if (r < 0)
-            sv_item_set(&it, false, false, "%s", why);
+            oa_item_set(&it, false, false, "%s", why);
         else
-            sv_item_set(&it, true, true, "would start supervisord with %s, then the programs",
+            oa_item_set(&it, true, true, "would start supervisord with %s, then the programs",
                         sv->config);
         note(comment, ok, changed, &it);
         return;
@@ -397,9 +375,9 @@ static void supervise(struct sv *sv, const struct oa_pvalue *names, bool config_
     /* A daemon started just now has read the new config already. */
     if (config_changed && !sv->daemon_started) {
         if (sv->ctx->dry_run)
-            sv_item_set(&it, true, true, "%s changed: would reread and update", sv->config);
+            oa_item_set(&it, true, true, "%s changed: would reread and update", sv->config);
         else if (ctl_action(sv, update[0], &it) && ctl_action(sv, update[1], &it))
-            sv_item_set(&it, true, true, "%s changed: reread and updated", sv->config);
+            oa_item_set(&it, true, true, "%s changed: reread and updated", sv->config);
         sv->reread_done = true;
         note(comment, ok, changed, &it);
         if (!it.ok)
