@@ -25,17 +25,6 @@
 #define MAX_DEVS 256
 #define DEV_NAME_MAX (NAME_MAX + 8) /* "/dev/" and a sysfs name */
 
-static int read_file(const char *path, struct oa_buf *b)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
-
-    if (fd < 0)
-        return -errno;
-    r = oa_childio_read_all(fd, b);
-    close(fd);
-    return r;
-}
-
 /* A one-line sysfs file, without its newline. */
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -43,7 +32,7 @@ static int read_line(const char *path, char *buf, size_t len)
     int r;
 
     oa_buf_init(&b, 4096);
-    r = read_file(path, &b);
+    r = oa_fs_read_file(path, &b);
     if (r == 0)
         snprintf(buf, len, "%.*s", (int)strcspn(b.data ? b.data : "", "\n"), b.data ? b.data : "");
     oa_buf_done(&b);
@@ -165,7 +154,7 @@ int oa_blockdev_read_mountinfo(struct oa_buf *b)
     int r;
 
     oa_buf_init(b, MOUNTINFO_MAX);
-    r = read_file("/proc/self/mountinfo", b);
+    r = oa_fs_read_file("/proc/self/mountinfo", b);
     if (r == 0 && !b->data)
         r = oa_buf_puts(b, "");
     return r;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "childio.h"
+
 bool oa_fs_exists(const char *path)
 {
     struct stat st;
@@ -86,6 +88,17 @@ int oa_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
     unlink(tmp);
 fail:
     snprintf(why, whylen, "%s: cannot %s: %s", path, step, strerror(-r));
+    return r;
+}
+
+int oa_fs_read_file(const char *path, struct oa_buf *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return -errno;
+    r = oa_childio_read_all(fd, b);
+    close(fd);
     return r;
 }
 

@@ -589,7 +589,7 @@ static int load_key(const struct oa_run_ctx *ctx, const char *path, struct oa_bu
 {
     struct oa_fetch_opts o = oa_fetch_opts_for(ctx, KEY_MAX);
     char why[512];
-    int fd, r;
+    int r;
 
     if (is_url(path)) {
         printf("downloading %s\n", path);
@@ -597,10 +597,7 @@ static int load_key(const struct oa_run_ctx *ctx, const char *path, struct oa_bu
             oa_outcome_set(out, false, false, "cannot download %s: %s", path, why);
         return r;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    r = fd < 0 ? -errno : oa_childio_read_all(fd, text);
-    if (fd >= 0)
-        close(fd);
+    r = oa_fs_read_file(path, text);
     if (r < 0)
         oa_outcome_set(out, false, false, "cannot read %s: %s", path,
                        r == OA_ETOOBIG ? "larger than 1 MiB" : strerror(-r));

@@ -109,17 +109,6 @@ static bool copy_path(const char *name, const char *in, char *buf, size_t len,
     return true;
 }
 
-static int read_file(const char *path, struct oa_buf *b)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
-
-    if (fd < 0)
-        return -errno;
-    r = oa_childio_read_all(fd, b);
-    close(fd);
-    return r;
-}
-
 /* The whole of /proc/self/mountinfo, for a failing state a comment. */
 static int load_mountinfo(struct oa_buf *b, struct oa_outcome *out)
 {
@@ -671,7 +660,7 @@ static int edit_fstab(const char *path, const struct mount_req *req, struct oa_b
     int r;
 
     oa_buf_init(&old, FSTAB_MAX);
-    r = read_file(path, &old);
+    r = oa_fs_read_file(path, &old);
     if (r == -ENOENT)
         r = 0;
     if (r < 0)
