@@ -8,6 +8,12 @@
  * handshake; it is closed once the stream has closed, and on_closed is
  * reported from its close callback, after which the connection frees
  * itself.
+ *
+ * Delivery: bytes handed to the kernel are not yet delivered (a half-open
+ * connection takes them without a word), so every ping carries the number
+ * of the last message sent before it, and the pong that echoes it confirms
+ * every message up to that one. A ping follows each message unless one is
+ * already on its way; its pong then asks for the next.
  */
 #include "conn.h"
 
@@ -42,7 +48,9 @@ struct oa_conn {
     struct oa_http_response resp;
     char ws_key[OA_HTTP_WS_KEY_LEN + 1];
     struct oa_ws *ws;
-    uint64_t next_seq;
+    uint64_t next_seq; /* the number of the last message sent */
+    uint64_t acked;    /* the last message the backend confirmed */
+    uint64_t ping_seq; /* what the newest unanswered ping carries, 0: none */
 
     bool closing;   /* the connection decided to end: err and why are final */
     bool we_closed; /* the closing handshake is ours */
@@ -130,8 +138,9 @@ static void fail_keeping_why(struct oa_conn *c, int err, const char *fallback)
     teardown(c);
 }
 
-/* Sends the frames the WebSocket layer queued (messages, pongs, a close). */
-static int flush_ws(struct oa_conn *c, uint64_t seq)
+/* Sends the frames the WebSocket layer queued (messages, pings, pongs, a
+ * close). */
+static int flush_ws(struct oa_conn *c)
 {
     struct oa_buf out;
     int r;
@@ -139,7 +148,7 @@ static int flush_ws(struct oa_conn *c, uint64_t seq)
     oa_buf_init(&out, SIZE_MAX);
     r = oa_ws_take_output(c->ws, &out);
     if (r == 0 && out.len > 0)
-        r = oa_stream_write(c->stream, out.data, out.len, seq);
+        r = oa_stream_write(c->stream, out.data, out.len, 0);
     oa_buf_done(&out);
     return r;
 }
@@ -175,7 +184,7 @@ static void start_closing(struct oa_conn *c, int err, uint16_t code, const char 
     c->ws_code = oa_ws_close_code(c->ws) ? oa_ws_close_code(c->ws) : code;
     if (!oa_ws_close_code(c->ws))
         (void)oa_ws_send_close(c->ws, code, "");
-    flush_ws(c, 0);
+    flush_ws(c);
     if (!is_closing(c))
         uv_timer_start(&c->close_timer, on_close_timeout, c->close_timeout_ms, 0);
     maybe_finish_close(c);
@@ -207,7 +216,49 @@ static void on_ws_close(void *ud, uint16_t code, const char *reason, size_t reas
         c->err = OA_ECLOSED;
 }
 
-static const struct oa_ws_callbacks ws_callbacks = {on_ws_text, on_ws_frame, on_ws_close};
+/* Queues a ping carrying the number of the last message sent (8 bytes,
+ * big-endian); the caller flushes. Every message sent so far is already
+ * flushed, so the ping follows them on the wire. */
+static int queue_ping(struct oa_conn *c)
+{
+    uint8_t data[8];
+    int r;
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(c->next_seq >> (56 - 8 * i));
+    r = oa_ws_send_ping_data(c->ws, data, sizeof(data));
+    if (r == 0)
+        c->ping_seq = c->next_seq;
+    return r;
+}
+
+static void on_ws_pong(void *ud, const uint8_t *data, size_t len)
+{
+    struct oa_conn *c = ud;
+    uint64_t seq = 0;
+
+    /* A pong that echoes no ping of ours (RFC 6455 allows unsolicited
+     * ones) confirms nothing. */
+    if (len != 8)
+        return;
+    for (size_t i = 0; i < len; i++)
+        seq = seq << 8 | data[i];
+    if (seq > c->next_seq)
+        return;
+    if (seq >= c->ping_seq)
+        c->ping_seq = 0;
+    if (seq > c->acked) {
+        c->acked = seq;
+        c->ev->on_sent(c->ud, seq);
+    }
+    /* Messages sent while the ping was on its way need a ping of their own
+     * (ws_input flushes it). */
+    if (c->ping_seq == 0 && c->acked < c->next_seq && !is_closing(c))
+        (void)queue_ping(c);
+}
+
+static const struct oa_ws_callbacks ws_callbacks = {on_ws_text, on_ws_frame, on_ws_close,
+                                                    on_ws_pong};
 
 static void ws_input(struct oa_conn *c, const char *data, size_t len)
 {
@@ -220,7 +271,7 @@ static void ws_input(struct oa_conn *c, const char *data, size_t len)
         c->ws_code = oa_ws_close_code(c->ws);
         snprintf(c->why, sizeof(c->why),
                  "the backend broke the WebSocket protocol (closed with %u)", c->ws_code);
-        flush_ws(c, 0);
+        flush_ws(c);
         oa_stream_close_when_flushed(c->stream);
         return;
     }
@@ -228,7 +279,7 @@ static void ws_input(struct oa_conn *c, const char *data, size_t len)
         fail(c, r, "WebSocket: %s", oa_strerror(r));
         return;
     }
-    flush_ws(c, 0);
+    flush_ws(c);
     if (oa_ws_close_code(c->ws) && !is_closing(c) && !uv_is_active((uv_handle_t *)&c->close_timer))
         uv_timer_start(&c->close_timer, on_close_timeout, c->close_timeout_ms, 0);
     maybe_finish_close(c);
@@ -312,12 +363,6 @@ static void on_stream_data(void *ud, const char *data, size_t len)
         ws_input(c, data, len);
 }
 
-static void on_stream_written(void *ud, uint64_t seq)
-{
-    struct oa_conn *c = ud;
-    c->ev->on_sent(c->ud, seq);
-}
-
 static void on_stream_eof(void *ud, bool close_notify)
 {
     struct oa_conn *c = ud;
@@ -348,7 +393,6 @@ static const struct oa_stream_events stream_events = {
     .on_phase = on_stream_phase,
     .on_ready = on_stream_ready,
     .on_data = on_stream_data,
-    .on_written = on_stream_written,
     .on_eof = on_stream_eof,
     .on_closed = on_stream_closed,
 };
@@ -418,7 +462,11 @@ int64_t oa_conn_send_text(struct oa_conn *c, const char *msg, size_t len)
     if (r < 0)
         return r;
     seq = ++c->next_seq;
-    r = flush_ws(c, seq);
+    r = flush_ws(c);
+    /* The ping goes after the message (wslay sends queued control frames
+     * first). Without it, the keep-alive ping confirms the message later. */
+    if (r == 0 && c->ping_seq == 0 && queue_ping(c) == 0)
+        r = flush_ws(c);
     return r < 0 ? r : (int64_t)seq;
 }
 
@@ -428,8 +476,8 @@ int oa_conn_ping(struct oa_conn *c)
 
     if (is_closing(c) || c->phase != OA_CONN_OPEN)
         return OA_ECLOSED;
-    r = oa_ws_send_ping(c->ws);
-    return r < 0 ? r : flush_ws(c, 0);
+    r = queue_ping(c);
+    return r < 0 ? r : flush_ws(c);
 }
 
 void oa_conn_close(struct oa_conn *c, uint16_t code, const char *reason)

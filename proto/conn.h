@@ -41,8 +41,10 @@ struct oa_conn_events {
     void (*on_text)(void *ud, const char *msg, size_t len);
     /* Any frame arrived: the backend is alive. */
     void (*on_frame)(void *ud);
-    /* Every message up to the one numbered seq (oa_conn_send_text) has been
-     * handed to the kernel. */
+    /* Every message up to the one numbered seq (oa_conn_send_text) has
+     * reached the backend: it answered a ping sent after them. Being handed
+     * to the kernel is not enough: a half-open connection takes bytes that
+     * never arrive. */
     void (*on_sent)(void *ud, uint64_t seq);
     /* The connection is over. err is 0 after a clean closing handshake,
      * else a libuv or project code; ws_code is the close code exchanged (0

@@ -171,8 +171,12 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
             ws->cb->on_close(ws->ud, code, arg->msg_length >= 2 ? msg + 2 : "",
                              arg->msg_length >= 2 ? arg->msg_length - 2 : 0);
         break;
+    case WSLAY_PONG:
+        if (ws->cb->on_pong)
+            ws->cb->on_pong(ws->ud, (const uint8_t *)msg, arg->msg_length);
+        break;
     default:
-        /* Ping (wslay queued the pong) and pong: on_frame said enough. */
+        /* A ping: wslay queued the pong, on_frame said enough. */
         break;
     }
 }
@@ -417,6 +421,11 @@ int oa_ws_send_text(struct oa_ws *ws, const char *msg, size_t len)
 int oa_ws_send_ping(struct oa_ws *ws)
 {
     return queue(ws, WSLAY_PING, NULL, 0);
+}
+
+int oa_ws_send_ping_data(struct oa_ws *ws, const void *data, size_t len)
+{
+    return queue(ws, WSLAY_PING, data, len);
 }
 
 int oa_ws_send_close(struct oa_ws *ws, uint16_t code, const char *reason)

@@ -31,6 +31,9 @@ struct oa_ws_callbacks {
     void (*on_frame)(void *ud);
     /* The peer sent a close frame. code 1005 when it carried none. */
     void (*on_close)(void *ud, uint16_t code, const char *reason, size_t reason_len);
+    /* A pong, with the application data it carried (valid during the call;
+     * RFC 6455 §5.5.3: a pong echoes the ping it answers). Optional. */
+    void (*on_pong)(void *ud, const uint8_t *data, size_t len);
 };
 
 struct oa_ws;
@@ -49,9 +52,10 @@ int oa_ws_feed(struct oa_ws *ws, const void *data, size_t len);
 
 /* Queue a message or a control frame. Return 0, or OA_ECLOSED once a close
  * frame was queued or sent, or -ENOMEM; -EINVAL for a close reason over
- * 123 bytes (RFC 6455 §5.5). */
+ * 123 bytes or ping data over 125 (RFC 6455 §5.5). data is copied. */
 int oa_ws_send_text(struct oa_ws *ws, const char *msg, size_t len);
 int oa_ws_send_ping(struct oa_ws *ws);
+int oa_ws_send_ping_data(struct oa_ws *ws, const void *data, size_t len);
 int oa_ws_send_close(struct oa_ws *ws, uint16_t code, const char *reason);
 
 /* Serialises what is queued (frames, pongs, a close) into out, masked.

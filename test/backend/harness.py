@@ -41,11 +41,12 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from backend import Backend, BackendTimeout, NoConnection, recipe_message, state  # noqa: E402
 from certs import make_certs  # noqa: E402
+from faults import FaultProxy  # noqa: E402
 from proxy import Proxy  # noqa: E402
 
 __all__ = ["run", "skip", "Skip", "note", "tmpdir", "write_config", "start_agent", "start_backend",
-           "start_proxy", "certs", "Agent", "Backend", "BackendTimeout", "NoConnection",
-           "Proxy", "state", "recipe_message", "make_certs"]
+           "start_proxy", "start_fault_proxy", "certs", "Agent", "Backend", "BackendTimeout",
+           "NoConnection", "Proxy", "FaultProxy", "state", "recipe_message", "make_certs"]
 
 SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer")
 # Variables of the test runner's environment that would change what the agent does.
@@ -122,6 +123,17 @@ async def start_proxy(**kw):
     """A started Proxy(**kw) (credentials=(user, password), refuse=...)."""
     p = Proxy(**kw)
     _c().proxies.append(p)
+    return await p.start()
+
+
+async def start_fault_proxy(backend=None):
+    """A started faults.FaultProxy in front of backend (default: the newest);
+    its url is the backend's with the proxy's port (not written by
+    write_config: pass userdata={"ws_uri": fp.url})."""
+    c = _c()
+    b = backend or c.backends[-1]
+    p = FaultProxy(b, certs() if b.tls else None)
+    c.proxies.append(p)
     return await p.start()
 
 

@@ -341,7 +341,7 @@ static void statelogs_survive_a_reconnect_in_order(void **unused)
     assert_int_equal(oa_mgr_submit_statelog(f->mgr, statelog("a", 1)), 0);
     assert_int_equal(oa_mgr_submit_statelog(f->mgr, statelog("b", 1)), 0);
     assert_int_equal(oa_mgr_queue_length(f->mgr), 2);
-    f->ev->on_sent(f->ev_ud, 2); /* the Handshake and "a" were written */
+    f->ev->on_sent(f->ev_ud, 2); /* the backend confirmed the Handshake and "a" */
     assert_int_equal(oa_mgr_queue_length(f->mgr), 1);
     /* The connection dies before "b" was written. */
     play_closed(f, UV_ECONNRESET, 0, "reset");

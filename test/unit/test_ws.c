@@ -156,9 +156,11 @@ struct rec {
     struct oa_ws *ws;
     char texts[4096]; /* each text message, followed by '|' */
     size_t texts_len;
-    int ntexts, frames, closes;
+    int ntexts, frames, closes, pongs;
     uint16_t peer_code;
     char reason[128];
+    uint8_t pong[125]; /* the last pong's data */
+    size_t pong_len;
 };
 
 static void on_text(void *ud, const char *msg, size_t len)
@@ -188,7 +190,17 @@ static void on_close(void *ud, uint16_t code, const char *reason, size_t len)
     r->reason[len] = '\0';
 }
 
-static const struct oa_ws_callbacks rec_cb = {on_text, on_frame, on_close};
+static void on_pong(void *ud, const uint8_t *data, size_t len)
+{
+    struct rec *r = ud;
+
+    r->pongs++;
+    assert_true(len <= sizeof(r->pong));
+    memcpy(r->pong, data, len);
+    r->pong_len = len;
+}
+
+static const struct oa_ws_callbacks rec_cb = {on_text, on_frame, on_close, on_pong};
 
 /* ---- feeding in every chunking ---- */
 
@@ -602,6 +614,43 @@ static void test_send_round_trip(void **state)
     oa_rng_free(rng);
 }
 
+/* A ping carries data (the connection numbers its messages with it), and
+ * the pong that echoes it is reported with that data. */
+static void test_ping_data_and_pong(void **state)
+{
+    static const uint8_t seq[8] = {0, 0, 0, 0, 0, 0, 0x01, 0x02};
+    uint8_t big[126] = {0};
+    struct oa_rng *rng;
+    struct oa_ws *ws;
+    struct rec rec;
+    struct oa_buf out, in;
+    struct frame f[MAX_FRAMES];
+    int n;
+
+    setup_ws(&rng, &rec, &ws);
+    oa_buf_init(&out, SIZE_MAX);
+    oa_buf_init(&in, SIZE_MAX);
+    assert_int_equal(oa_ws_send_ping_data(ws, big, sizeof(big)), -EINVAL);
+    assert_int_equal(oa_ws_send_ping_data(ws, seq, sizeof(seq)), 0);
+    assert_int_equal(oa_ws_take_output(ws, &out), 0);
+    n = parse_frames(&out, f, MAX_FRAMES);
+    assert_int_equal(n, 1);
+    assert_int_equal(f[0].opcode, OP_PING);
+    assert_int_equal(f[0].len, sizeof(seq));
+    assert_memory_equal(f[0].payload, seq, sizeof(seq));
+    frames_free(f, n);
+    add_frame(&in, true, OP_PONG, seq, sizeof(seq));
+    add_frame(&in, true, OP_PONG, "", 0);
+    assert_int_equal(oa_ws_feed(ws, in.data, in.len), 0);
+    assert_int_equal(rec.pongs, 2);
+    assert_int_equal(rec.frames, 2);
+    assert_int_equal(rec.pong_len, 0);
+    oa_buf_done(&in);
+    oa_buf_done(&out);
+    oa_ws_free(ws);
+    oa_rng_free(rng);
+}
+
 /* Our close first: nothing can be sent after it, the peer's reply finishes
  * the handshake, and our close is not repeated. */
 static void test_close_handshake(void **state)
@@ -789,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_max_message),
         cmocka_unit_test(test_send_round_trip),
+        cmocka_unit_test(test_ping_data_and_pong),
         cmocka_unit_test(test_close_handshake),
         cmocka_unit_test(test_send_after_peer_close),
         cmocka_unit_test(test_send_close_bad_reason),
