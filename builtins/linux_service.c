@@ -407,9 +407,8 @@ static int service_run(const struct oa_run_ctx *ctx, const struct oa_params *p,
     }
     handle_all(ctx, names, &w, out);
     /* Sums are stored only after success, so a failed action is retried. */
-    if (out->result && !ctx->dry_run &&
-        (r = oa_watch_store(&w, out->comment, sizeof(out->comment))) < 0)
-        out->result = false;
+    if (out->result && !ctx->dry_run)
+        (void)oa_watch_store_outcome(&w, out);
     oa_watch_done(&w);
     return 0;
 }

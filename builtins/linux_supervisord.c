@@ -453,10 +453,8 @@ static void finish(struct sv *sv, const struct oa_watch *w, const struct oa_watc
     oa_outcome_set(out, ok, changed, "%s%s%s", what, what[0] ? ": " : "",
                    comment->data ? comment->data : "");
     /* Sums are stored only after success, so a failed restart is retried. */
-    if (ok && !sv->ctx->dry_run &&
-        (oa_watch_store(w, out->comment, sizeof(out->comment)) < 0 ||
-         oa_watch_store(cw, out->comment, sizeof(out->comment)) < 0))
-        out->result = false;
+    if (ok && !sv->ctx->dry_run && oa_watch_store_outcome(w, out) == 0)
+        (void)oa_watch_store_outcome(cw, out);
 }
 
 static int supervisord_run(const struct oa_run_ctx *ctx, const struct oa_params *p,

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builtins.h"
 #include "digest.h"
 #include "err.h"
 #include "fsutil.h"
@@ -411,6 +412,21 @@ int oa_watch_store(const struct oa_watch *w, char *reterr, size_t errlen)
         snprintf(reterr, errlen, "cannot sync watch directory %.200s: %s", w->dir, strerror(-r));
     }
     close(dfd);
+    return r;
+}
+
+int oa_watch_store_outcome(const struct oa_watch *w, struct oa_outcome *out)
+{
+    char why[1024], done[sizeof(out->comment)];
+    int r = oa_watch_store(w, why, sizeof(why));
+    int keep;
+
+    if (r < 0) {
+        /* The reason is kept whole; the action's words make room for it. */
+        keep = (int)(sizeof(out->comment) - strlen(why) - sizeof("; "));
+        snprintf(done, sizeof(done), "%s", out->comment);
+        oa_outcome_set(out, false, out->changed, "%.*s%s%s", keep, done, done[0] ? "; " : "", why);
+    }
     return r;
 }
 

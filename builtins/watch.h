@@ -105,6 +105,15 @@ const char *oa_watch_describe(const struct oa_watch *w, char *buf, size_t len);
  * the state with it. */
 int oa_watch_store(const struct oa_watch *w, char *reterr, size_t errlen);
 
+struct oa_outcome;
+
+/* oa_watch_store for a module whose action succeeded, with its outcome in
+ * out. When the sums cannot be stored the state fails, and its comment
+ * keeps what the action did, then "; " and why (the action runs again next
+ * round): "restarted: /etc/app.conf changed; cannot store watch sum
+ * <file>: No space left on device". Returns what oa_watch_store returns. */
+int oa_watch_store_outcome(const struct oa_watch *w, struct oa_outcome *out);
+
 /* Frees the contents of w; accepts a zeroed or half-built w. */
 void oa_watch_done(struct oa_watch *w);
 

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "builtins.h"
 #include "err.h"
 #include "mem.h"
 #include "params.h"
@@ -481,6 +482,42 @@ static void test_errors(void **state)
     oa_watch_done(&w);
 }
 
+/* A failed store fails the state and keeps what the action did, then why;
+ * a long action comment is cut, never the reason. */
+static void test_store_outcome(void **state)
+{
+    struct fx *fx = *state;
+    struct oa_outcome out;
+    char dir[PATH_MAX + 16], want[PATH_MAX + 64];
+    struct oa_watch w;
+
+    compare(fx, "svc", fx->a, NULL, true, &w);
+    snprintf(dir, sizeof(dir), "%s/state", fx->root);
+    write_file(dir, "I am a file\n");
+    oa_outcome_set(&out, true, true, "restarted: first sighting of %s", fx->a);
+    assert_true(oa_watch_store_outcome(&w, &out) < 0);
+    assert_false(out.result);
+    assert_true(out.changed);
+    snprintf(want, sizeof(want), "restarted: first sighting of %s; cannot use watch directory ",
+             fx->a);
+    assert_int_equal(strncmp(out.comment, want, strlen(want)), 0);
+
+    memset(out.comment, 'x', sizeof(out.comment) - 1);
+    out.comment[sizeof(out.comment) - 1] = '\0';
+    assert_true(oa_watch_store_outcome(&w, &out) < 0);
+    assert_false(out.result);
+    assert_non_null(strstr(out.comment, "x; cannot use watch directory "));
+    assert_string_equal(out.comment + strlen(out.comment) - strlen("Not a directory"),
+                        "Not a directory");
+
+    assert_int_equal(unlink(dir), 0);
+    oa_outcome_set(&out, true, true, "restarted");
+    assert_int_equal(oa_watch_store_outcome(&w, &out), 0);
+    assert_true(out.result);
+    assert_string_equal(out.comment, "restarted");
+    oa_watch_done(&w);
+}
+
 static void test_describe_cut(void **state)
 {
     struct fx *fx = *state;
@@ -568,6 +605,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_separate_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_outcome, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe_cut, setup, teardown),
         cmocka_unit_test(test_watch_parameter),
     };
