@@ -13,6 +13,7 @@
 #include "builtins.h"
 #include "cfg.h"
 #include "child.h"
+#include "common_sources.h"
 #include "err.h"
 #include "exec.h"
 #include "log.h"
@@ -92,6 +93,8 @@ void oa_staterun_done(struct oa_staterun *r)
 {
     oa_runas_env_free(r->env);
     r->env = NULL;
+    oa_free(r->context);
+    r->context = NULL;
 }
 
 /* The environment of every state child: PATH, LANG=C.UTF-8 and the agent
@@ -143,12 +146,14 @@ static char *format(const char *fmt, ...)
 }
 
 /* The comment and result of a finished child, per design.md: the fd 3
- * result when it wrote one, else its exit status. */
+ * result when it wrote one, else its exit status. A comment of the agent's
+ * own (not the module's) gets the run's context in front, if it has one. */
 static void judge(const struct oa_staterun *r, const struct oa_exec_outcome *x,
                   struct oa_state_outcome *o)
 {
     struct oa_child_result res;
     char why[512], dur[32];
+    char *own;
 
     o->result = false;
     if (x->spawn_error < 0) {
@@ -169,13 +174,18 @@ static void judge(const struct oa_staterun *r, const struct oa_exec_outcome *x,
             o->result = res.result;
             o->changed = res.changed;
             o->comment = res.comment ? res.comment : oa_strdup("");
-            res.comment = NULL;
+            return;
         }
     } else if (x->term_signal) {
         o->comment = format("killed by signal %d (%s)", x->term_signal, strsignal(x->term_signal));
     } else {
         o->result = x->exit_status == 0;
         o->comment = format("exited with status %lld", (long long)x->exit_status);
+    }
+    if (r->context && o->comment && !o->result) {
+        own = o->comment;
+        o->comment = format("%s: %s", r->context, own);
+        oa_free(own);
     }
 }
 
@@ -197,6 +207,8 @@ static void on_exec_done(struct oa_exec_outcome *x, void *ud)
         o = NULL;
     }
     oa_exec_outcome_free(x);
+    oa_free(r->context);
+    r->context = NULL;
     if (!o)
         o = oa_state_outcome_new(false, "out of memory");
     /* Even that may fail; the worker treats NULL as a failed state. */
@@ -312,6 +324,7 @@ int oa_staterun_prepare(struct oa_staterun *r, const char *repo, const char *tag
                         void *ud, char *reterr, size_t errlen)
 {
     char *argv[] = {(char *)r->cfg.self_exe, (char *)"exec-prepare", NULL};
+    char shown[2048];
     struct oa_buf req;
     int ret;
 
@@ -327,6 +340,10 @@ int oa_staterun_prepare(struct oa_staterun *r, const char *repo, const char *tag
         ret =
             spawn(r, r->cfg.self_exe, argv, &req, r->cfg.state_timeout_ms, cb, ud, reterr, errlen);
     oa_buf_done(&req);
+    /* A timeout or a crash is told as the sync's, not the first state's. */
+    if (ret == 0)
+        r->context = format("Can't sync the module repository %s",
+                            oa_common_sources_mask_url(repo, shown, sizeof(shown)));
     return ret;
 }
 

@@ -65,6 +65,7 @@ struct oa_staterun {
     struct oa_staterun_cfg cfg; /* strings borrowed; they outlive the runner */
     struct oa_exec *current;    /* the run in progress, or NULL */
     uint64_t timeout_ms;        /* the timeout that applies to it */
+    char *context;              /* put before the agent's own comments on it, or NULL */
     char **env;                 /* every child's environment (see child_env) */
     oa_staterun_cb cb;
     void *cb_ud;
