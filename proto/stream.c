@@ -207,6 +207,12 @@ static int flush_tls(struct oa_stream *s)
     return r;
 }
 
+/* Where a failure of the socket happened, when that is not obvious. */
+static const char *when(const struct oa_stream *s)
+{
+    return s->phase == OA_STREAM_TLS && !s->ready ? " during the TLS handshake" : "";
+}
+
 /* The peer ended the stream. */
 static void end_of_stream(struct oa_stream *s, bool close_notify)
 {
@@ -217,7 +223,7 @@ static void end_of_stream(struct oa_stream *s, bool close_notify)
     if (close_notify)
         fail(s, OA_ECLOSED, "%s ended the TLS session", s->peer);
     else
-        fail(s, OA_ECLOSED, "%s closed the connection", s->peer);
+        fail(s, OA_ECLOSED, "%s closed the connection%s", s->peer, when(s));
 }
 
 static void make_ready(struct oa_stream *s)
@@ -329,7 +335,7 @@ static void on_read(uv_stream_t *tcp, ssize_t n, const uv_buf_t *buf)
     if (n == UV_EOF)
         end_of_stream(s, false);
     else if (n < 0)
-        fail(s, (int)n, "%s", uv_strerror((int)n));
+        fail(s, (int)n, "%s%s", uv_strerror((int)n), when(s));
     else if (s->phase == OA_STREAM_PROXY && !s->ready)
         proxy_input(s, buf->base, (size_t)n);
     else if (s->tls)

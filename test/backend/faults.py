@@ -17,7 +17,7 @@ FaultProxy, a TCP front for a Backend that treats each connection it accepts
 according to the next entry of its `plan` (then `default`, "pass"):
 
     "pass"                 relay both ways to the backend (ws or wss)
-    "close"                accept, then FIN at once
+    "close"                accept, read what the agent sends first, then FIN
     "reset"                accept, then RST at once
     "stall"                accept and read, never answer
     ("tls", n, then)       read the ClientHello, answer with the first n bytes of
@@ -41,7 +41,7 @@ import struct
 import time
 
 __all__ = ["frame", "send_raw", "trickle", "end", "reset", "FaultProxy", "memory", "sanitized",
-           "gate", "open_gate", "log_lines", "one_log_line", "expect_statelogs", "check_memory",
+           "gate", "open_gate", "log_lines", "warnings", "one_log_line", "expect_statelogs", "check_memory",
            "OP_TEXT", "OP_BINARY", "OP_CLOSE", "OP_PING"]
 
 OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING = 1, 2, 8, 9
@@ -255,6 +255,12 @@ class FaultProxy:
             await dst.drain()
 
     async def _close(self, reader, writer):
+        # What the agent sent is read first: closing with unread data would
+        # reset the connection instead.
+        try:
+            await asyncio.wait_for(reader.read(65536), 0.5)
+        except asyncio.TimeoutError:
+            pass
         writer.close()
 
     async def _reset(self, reader, writer):
@@ -321,6 +327,11 @@ def log_lines(agent, regex, since=0):
     """The agent's stderr lines from index since that match regex."""
     rx = re.compile(regex)
     return [ln for ln in agent.stderr_lines[since:] if rx.search(ln)]
+
+
+def warnings(agent, since=0):
+    """The agent's stderr lines from index since at warning level or worse."""
+    return log_lines(agent, r"^\S+ \S+ (WARNING|ERROR|CRIT) ", since)
 
 
 def one_log_line(agent, regex, since=0):
