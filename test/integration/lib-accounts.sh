@@ -13,12 +13,7 @@ run_state() {
     [ "${3:-}" = dry ] && dry=true
     printf '{"id":"s","module":"%s","parameter":%s,"dry_run":%s,"watch_dir":null}' \
         "$1" "$2" "$dry" >"$T/request"
-    set +e
-    "$OPSAGENT" exec-state <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
-    # shellcheck disable=SC2034 # read by expect_rc (lib.sh)
-    RC=$?
-    set -e
-    no_sanitizer_report
+    exec_request "$T/request"
 }
 
 # result_text: "result|changed|comment" of the last run_state.

@@ -102,32 +102,6 @@ add_source() {
     echo "$1" >>/etc/apt/sources.list.d/oa-test.list
 }
 
-# st MODULE PARAMS_JSON [dry]: one state through exec-state with the
-# test's state dir; the result object in $T/result, the state's output in
-# $T/out, stderr in $T/err.
-st() {
-    local dry=false
-    [ "${3:-}" = dry ] && dry=true
-    printf '{"id":"t","module":"%s","parameter":%s,"dry_run":%s,"watch_dir":null,"state_dir":"%s"}' \
-        "$1" "$2" "$dry" "$T/state" >"$T/request"
-    set +e
-    "$OPSAGENT" exec-state <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
-    RC=$?
-    set -e
-    no_sanitizer_report
-}
-
-# expect_state RESULT CHANGED COMMENT: the last st's result, exactly.
-expect_state() {
-    local got
-    got=$(/usr/bin/python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-print("%s %s %s" % (str(r["result"]).lower(), str(r["changed"]).lower(), r["comment"]))
-' "$T/result") || fail "no result object: $(cat "$T/result")"
-    [ "$got" = "$1 $2 $3" ] || fail "result '$got', expected '$1 $2 $3'"
-}
-
 # dpkg_status NAME: dpkg's "Status Version" of NAME, or "unknown".
 dpkg_status() {
     dpkg-query -W -f '${Status} ${Version}' "$1" 2>/dev/null || echo "unknown"

@@ -10,11 +10,7 @@
 xs() {
     printf '{"id":"%s","module":"%s","parameter":%s,"dry_run":%s,"watch_dir":"%s"}' \
         "$2" "$1" "$3" "${4:-false}" "$T/watch" >"$T/req"
-    set +e
-    "$OPSAGENT" exec-state <"$T/req" 3>"$T/result" >"$T/out" 2>"$T/err"
-    RC=$?
-    set -e
-    no_sanitizer_report
+    exec_request "$T/req"
 }
 
 # expect_result RESULT CHANGED COMMENT: the last result, exactly.

@@ -13,42 +13,6 @@ unset "${!PIP_@}"
 # Servers started here end with the test (lib.sh's trap removes $T).
 trap 'for p in "${SRC_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"' EXIT
 
-# st MODULE PARAMS_JSON [dry]: runs one state through exec-state with
-# $T/state as the state dir; the result object in $T/result, the state's
-# output in $T/out, stderr in $T/err, the exit status in $RC.
-st() {
-    local dry=false
-    [ "${3:-}" = dry ] && dry=true
-    printf '{"id":"t","module":"%s","parameter":%s,"dry_run":%s,"watch_dir":null,"state_dir":"%s"}' \
-        "$1" "$2" "$dry" "$T/state" >"$T/request"
-    set +e
-    "$OPSAGENT" exec-state <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
-    RC=$?
-    set -e
-    no_sanitizer_report
-}
-
-# result_field FIELD: a field of the last st's result object.
-result_field() {
-    $PY -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]
-print(str(v).lower() if isinstance(v, bool) else v)' "$T/result" "$1" ||
-        fail "no result object: $(cat "$T/result")"
-}
-
-# expect_state RESULT CHANGED COMMENT: the last st's result, exactly.
-expect_state() {
-    local got
-    got="$(result_field result) $(result_field changed) $(result_field comment)"
-    [ "$got" = "$1 $2 $3" ] || fail "result '$got', expected '$1 $2 $3'"
-}
-
-# expect_state_like RESULT CHANGED REGEX: the same with a regex for the comment.
-expect_state_like() {
-    local got
-    got="$(result_field result) $(result_field changed) $(result_field comment)"
-    [[ "$got" =~ ^$1\ $2\ $3$ ]] || fail "result '$got', expected '$1 $2 $3'"
-}
-
 # wait_port LOG: the port http.server printed in LOG.
 wait_port() {
     for _ in $(seq 100); do

@@ -83,6 +83,48 @@ print(json.dumps(v) if not isinstance(v, str) else v)
 PY
 }
 
+# exec_request FILE: runs `opsagent exec-state` (the child protocol) on the
+# request in FILE: the result object in $T/result, the state's output in
+# $T/out, stderr in $T/err, the exit status in $RC.
+exec_request() {
+    set +e
+    "$OPSAGENT" exec-state <"$1" 3>"$T/result" >"$T/out" 2>"$T/err"
+    RC=$?
+    set -e
+    no_sanitizer_report
+}
+
+# st MODULE PARAMS_JSON [dry]: runs one state (id "t") through exec-state
+# with $T/state as its state dir and no watch dir; see exec_request.
+st() {
+    local dry=false
+    [ "${3:-}" = dry ] && dry=true
+    printf '{"id":"t","module":"%s","parameter":%s,"dry_run":%s,"watch_dir":null,"state_dir":"%s"}' \
+        "$1" "$2" "$dry" "$T/state" >"$T/request"
+    exec_request "$T/request"
+}
+
+# result_field FIELD: a field of the last state's result object.
+result_field() {
+    /usr/bin/python3 -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]
+print(str(v).lower() if isinstance(v, bool) else v)' "$T/result" "$1" ||
+        fail "no result object: $(cat "$T/result")"
+}
+
+# expect_state RESULT CHANGED COMMENT: the last state's result, exactly.
+expect_state() {
+    local got
+    got="$(result_field result) $(result_field changed) $(result_field comment)"
+    [ "$got" = "$1 $2 $3" ] || fail "result '$got', expected '$1 $2 $3'"
+}
+
+# expect_state_like RESULT CHANGED REGEX: the same with a regex for the comment.
+expect_state_like() {
+    local got
+    got="$(result_field result) $(result_field changed) $(result_field comment)"
+    [[ "$got" =~ ^$1\ $2\ $3$ ]] || fail "result '$got', expected '$1 $2 $3'"
+}
+
 # in_sandbox: re-runs the calling test as root in new mount and pid
 # namespaces with private copies of /etc and an empty /opt, so that it may
 # create users and directories without touching the machine. Exits 77
