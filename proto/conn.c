@@ -260,6 +260,23 @@ static void on_ws_pong(void *ud, const uint8_t *data, size_t len)
 static const struct oa_ws_callbacks ws_callbacks = {on_ws_text, on_ws_frame, on_ws_close,
                                                     on_ws_pong};
 
+/* What the backend did, from the code of the close frame ws.h queued. */
+static void describe_violation(struct oa_conn *c)
+{
+    uint16_t code = c->ws_code;
+
+    if (code == 1009)
+        snprintf(c->why, sizeof(c->why),
+                 "the backend sent a message over max_message (%zu bytes; closed with 1009)",
+                 c->max_message);
+    else
+        snprintf(c->why, sizeof(c->why), "the backend %s (closed with %u)",
+                 code == 1003   ? "sent a binary message"
+                 : code == 1007 ? "sent text that is not UTF-8"
+                                : "broke the WebSocket protocol",
+                 code);
+}
+
 static void ws_input(struct oa_conn *c, const char *data, size_t len)
 {
     int r = oa_ws_feed(c->ws, data, len);
@@ -269,8 +286,7 @@ static void ws_input(struct oa_conn *c, const char *data, size_t len)
          * it, and close once it is written. */
         c->err = OA_EPROTO;
         c->ws_code = oa_ws_close_code(c->ws);
-        snprintf(c->why, sizeof(c->why),
-                 "the backend broke the WebSocket protocol (closed with %u)", c->ws_code);
+        describe_violation(c);
         flush_ws(c);
         oa_stream_close_when_flushed(c->stream);
         return;
