@@ -158,6 +158,8 @@ static void on_run_done(struct oa_state_outcome *o, void *ud)
     struct oa_sw *sw = ud;
 
     if (sw->state == SW_STOPPING && sw->stop_mode == OA_STOP_NOW) {
+        /* Stop now reports nothing for the killed state: the log says so. */
+        log_state(sw, OA_LOG_NOTICE, "killed: the agent was told to stop now", "");
         oa_state_outcome_free(o);
         set_state(sw, SW_STOPPED, "child killed");
         return;
