@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -27,6 +28,11 @@ static void child(const struct oa_tool *t, int report_fd, int out_fd)
     int failure[2] = {STEP_IDS, 0};
     int fd, r;
 
+    /* The sub-commands ignore SIGPIPE (main.c), and an ignored signal stays
+     * ignored across exec: give the tool the default back, so that the
+     * writer of a pipeline such as `yes | head -1` ends rather than
+     * complaining about, or spinning on, EPIPE. */
+    signal(SIGPIPE, SIG_DFL);
     if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
         goto fail_errno;
 
