@@ -55,6 +55,12 @@ static const char *const state_names[] = {
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == MGR_STATE_COUNT,
                "a name for every state");
 
+/* Warnings about ignored messages are limited to one per window, plus one
+ * line at its end counting the others (logged at debug level): a backend
+ * that floods must not flood the journal, which drops a service's lines
+ * beyond 10,000 in 30 s by default. */
+#define IGNORED_WINDOW_MS 1000
+
 #define S(x) (1u << (x))
 #define ATTEMPT_STATES                                                                             \
     (S(MGR_RESOLVING) | S(MGR_CONNECTING) | S(MGR_TLS_HANDSHAKE) | S(MGR_UPGRADING))
@@ -118,7 +124,10 @@ struct oa_mgr {
     uv_timer_t ping;     /* keep-alive (OPEN_STATES) */
     uv_timer_t dead;     /* silence means a dead peer (OPEN_STATES) */
     uv_timer_t wait;     /* RETRY_WAIT and BACKOFF */
+    uv_timer_t quiet;    /* the window after a warning about an ignored message */
     unsigned open_timers;
+    unsigned ignored;       /* messages ignored without a warning in this window */
+    char last_ignored[256]; /* why the last of them was ignored */
 };
 
 static void set_state(struct oa_mgr *m, enum mgr_state to, const char *reason);
@@ -279,6 +288,22 @@ static void send_wait_query(struct oa_mgr *m, int64_t version)
     oa_buf_done(&b);
 }
 
+/* The line counting the messages ignored without a warning; false when
+ * there were none. */
+static bool log_ignored(struct oa_mgr *m)
+{
+    char d[32];
+
+    if (m->ignored == 0)
+        return false;
+    oa_log(OA_LOG_WARNING,
+           "ignored %u more message%s from the backend in the last %s; the last: %s", m->ignored,
+           m->ignored == 1 ? "" : "s", oa_format_duration(IGNORED_WINDOW_MS, d, sizeof(d)),
+           m->last_ignored);
+    m->ignored = 0;
+    return true;
+}
+
 static void on_timer(uv_timer_t *t)
 {
     struct oa_mgr *m = t->data;
@@ -295,6 +320,9 @@ static void on_timer(uv_timer_t *t)
     } else if (t == &m->ping) {
         if (m->cur && m->tr->ping(m->cur->conn) == 0)
             oa_debug("mgr: -> ping");
+    } else if (t == &m->quiet) {
+        if (log_ignored(m))
+            uv_timer_start(&m->quiet, on_timer, IGNORED_WINDOW_MS, 0);
     } else if (m->state == MGR_RETRY_WAIT) {
         set_state(m, MGR_HANDSHAKING, "handshake retry");
     } else if (m->state == MGR_BACKOFF) {
@@ -374,6 +402,9 @@ static void enter_backoff(struct oa_mgr *m)
 
 static void enter_closed(struct oa_mgr *m)
 {
+    /* The window must not keep the loop, or the count wait, till it ends. */
+    (void)log_ignored(m);
+    uv_timer_stop(&m->quiet);
     oa_log(OA_LOG_NOTICE, "disconnected from %s", m->set.target);
     if (m->ops->closed)
         m->ops->closed(m->ud);
@@ -420,6 +451,24 @@ static void reject(const char *what, const char *why, const char *text, size_t l
     char sample[256];
     oa_log(OA_LOG_WARNING, "%s: %s, ignoring; it began with: %s", what, why,
            oa_msg_sample(text, len, sample, sizeof(sample)));
+}
+
+/* A message that is ignored: rejected as reject() does, with at most one
+ * warning per window. */
+static void ignore(struct oa_mgr *m, const char *what, const char *why, const char *text,
+                   size_t len)
+{
+    char sample[256];
+
+    if (!uv_is_active((uv_handle_t *)&m->quiet)) {
+        reject(what, why, text, len);
+        uv_timer_start(&m->quiet, on_timer, IGNORED_WINDOW_MS, 0);
+        return;
+    }
+    m->ignored++;
+    snprintf(m->last_ignored, sizeof(m->last_ignored), "%s", why);
+    oa_debug("%s: %s, ignoring; it began with: %s", what, why,
+             oa_msg_sample(text, len, sample, sizeof(sample)));
 }
 
 static void dispatch(struct oa_mgr *m, struct oa_msg *msg)
@@ -478,12 +527,12 @@ static void handle_text(struct oa_mgr *m, const char *text, size_t len)
         return;
     }
     if (r < 0) {
-        reject("rejected a message from the backend", why, text, len);
+        ignore(m, "rejected a message from the backend", why, text, len);
         return;
     }
     oa_debug("mgr: <- %s (%zu bytes)", codes[msg.code], len);
     if (msg.code == OA_MSG_UNKNOWN)
-        reject("ignoring a message from the backend", why, text, len);
+        ignore(m, "ignoring a message from the backend", why, text, len);
     else
         dispatch(m, &msg);
     oa_msg_done(&msg);
@@ -574,7 +623,7 @@ struct oa_mgr *oa_mgr_new(uv_loop_t *loop, const struct oa_mgr_settings *s,
                           const struct oa_mgr_transport *transport)
 {
     struct oa_mgr *m = oa_calloc(1, sizeof(*m));
-    uv_timer_t *timers[4];
+    uv_timer_t *timers[5];
 
     if (!m)
         return NULL;
@@ -590,7 +639,8 @@ struct oa_mgr *oa_mgr_new(uv_loop_t *loop, const struct oa_mgr_settings *s,
     timers[1] = &m->ping;
     timers[2] = &m->dead;
     timers[3] = &m->wait;
-    for (size_t i = 0; i < 4; i++) {
+    timers[4] = &m->quiet;
+    for (size_t i = 0; i < 5; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = m;
     }
@@ -614,11 +664,12 @@ void oa_mgr_close(struct oa_mgr *m)
     if (!m)
         return;
     assert(m->state == MGR_DISCONNECTED || m->state == MGR_CLOSED);
-    m->open_timers = 4;
+    m->open_timers = 5;
     uv_close((uv_handle_t *)&m->deadline, on_timer_closed);
     uv_close((uv_handle_t *)&m->ping, on_timer_closed);
     uv_close((uv_handle_t *)&m->dead, on_timer_closed);
     uv_close((uv_handle_t *)&m->wait, on_timer_closed);
+    uv_close((uv_handle_t *)&m->quiet, on_timer_closed);
 }
 
 void oa_mgr_start(struct oa_mgr *m)

@@ -2,7 +2,8 @@
 # Hostile input from the backend: invalid JSON (1007), invalid UTF-8 (1007),
 # a binary frame (1003), an oversize message (1009), a JSON array, an
 # unknown code, JSON nested 100,000 deep, 1,000 garbage messages. Each is
-# logged and handled per protocol.md; the running recipe goes on.
+# logged and handled per protocol.md (ignored messages: one warning, then one
+# line counting those of the next second); the running recipe goes on.
 import asyncio, os, signal
 from harness import *
 
@@ -31,12 +32,16 @@ async def main():
     await b.send_nested(100000)
     for i in range(1000):
         await b.send_text('{"code": "Garbage%d"}' % i)
+    # The first is a warning; the others, within a second of it, are
+    # debug lines, and one warning counts them.
     await agent.wait_log(r"WARNING ignoring a message from the backend: not a JSON object but array")
-    await agent.wait_log(r"WARNING ignoring a message from the backend: unknown code 'NoSuchCode'")
-    await agent.wait_log(r"WARNING rejected a message from the backend: RecipeMetadata: "
+    await agent.wait_log(r"DEBUG +ignoring a message from the backend: unknown code 'NoSuchCode'")
+    await agent.wait_log(r"DEBUG +rejected a message from the backend: RecipeMetadata: "
                          r"'recipe_version' must be a positive integer")
-    await agent.wait_log(r"WARNING rejected a message from the backend: JSON nested deeper than 64")
+    await agent.wait_log(r"DEBUG +rejected a message from the backend: JSON nested deeper than 64")
     await agent.wait_log(r"Garbage999")
+    await agent.wait_log(r"WARNING ignored \d+ more messages from the backend in the last 1 s; "
+                         r"the last: unknown code 'Garbage999'")
     assert b.current is conn and not conn.closed_by, "the connection was closed"
 
     # Closed with the protocol's codes; the agent reconnects each time.
