@@ -12,14 +12,17 @@ reorder no StateLog, and keep its memory bounded.
     assert_statelogs_match_log(b, agent, ["w", "w", "after"])
     assert_hwm_below(agent, 40_000, 20_000)   # KiB (ASan, plain): see the test
 """
+import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 
 __all__ = ["in_mount_namespace", "mount_tmpfs", "umount", "remount", "fill", "vm_kb", "assert_hwm_below",
            "finished_states", "assert_statelogs_match_log", "assert_one_log", "log_count",
-           "assert_alive"]
+           "assert_alive", "wait_no_pending"]
 
 # "state 2/5 ID (MODULE) succeeded in 12 ms[: comment]" (sw.c, log_outcome).
 FINISHED_RE = re.compile(r"state (\d+)/(\d+) (\S+) \(([^)]*)\) (succeeded|failed) in \d+ ms")
@@ -119,6 +122,23 @@ def assert_alive(agent, b=None, connections=None):
     if b is not None and connections is not None:
         assert len(b.connections) == connections, \
             f"{len(b.connections)} connections, expected {connections}\n{b.dump()}"
+
+
+async def wait_no_pending(conf, timeout=5.0):
+    """Waits until `opsagent status` shows no StateLog queued: all were
+    confirmed by the backend, so a reconnect now sends none of them again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        p = await asyncio.to_thread(subprocess.run,
+                                    [os.environ["OPSAGENT"], "-c", conf, "status", "--json"],
+                                    capture_output=True, text=True, timeout=10)
+        pending = json.loads(p.stdout)["connection"]["pending_statelogs"] if p.returncode == 0 \
+            else None
+        if pending == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"StateLogs still pending after {timeout} s: {p.stdout}{p.stderr}")
+        await asyncio.sleep(0.05)
 
 
 def finished_states(agent):

@@ -82,7 +82,9 @@ async def main():
     assert (await b.expect("StateLog"))["id"] == "after"
     assert sorted(os.listdir(os.path.join(state_dir, "watch"))) == [os.path.basename(sum_file)]
 
-    # Room again: SIGHUP re-reads the identity and makes the token.
+    # Room again: SIGHUP re-reads the identity and makes the token. (The
+    # backend has confirmed every StateLog first: none is sent again.)
+    await wait_no_pending(conf)
     agent.stop(signal.SIGHUP)
     hs = await b.expect("Handshake")
     assert len(hs["instance_token"]) == 64 and not hs.get("init_errors"), hs.obj
