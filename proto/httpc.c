@@ -210,43 +210,6 @@ static void printable(const char *s, char *buf, size_t size)
     buf[n] = '\0';
 }
 
-/* Location (RFC 9110 §10.2.2) made absolute against the current URL:
- * absolute, scheme-relative ("//host/p"), absolute-path ("/p") or relative
- * ("p", against the current path's directory). The fragment is dropped. */
-static int resolve_location(const struct oa_httpc *h, const char *loc, struct oa_url *ret,
-                            char *reterr, size_t errlen)
-{
-    const struct oa_url *u = &h->url;
-    size_t llen = strcspn(loc, "#"), dir = strcspn(u->path, "?");
-    bool v6 = strchr(u->host, ':') != NULL;
-    struct oa_buf b;
-    int r;
-
-    /* "?q" replaces the query only; anything else the last segment. */
-    while (loc[0] != '?' && dir > 0 && u->path[dir - 1] != '/')
-        dir--;
-    oa_buf_init(&b, 8192);
-    if (strcspn(loc, ":/?#") < llen && loc[strcspn(loc, ":/?#")] == ':')
-        r = oa_buf_printf(&b, "%.*s", (int)llen, loc);
-    else if (loc[0] == '/' && loc[1] == '/')
-        r = oa_buf_printf(&b, "%s:%.*s", u->scheme, (int)llen, loc);
-    else
-        r = oa_buf_printf(&b, "%s://%s%s%s:%d%.*s%.*s", u->scheme, v6 ? "[" : "", u->host,
-                          v6 ? "]" : "", u->port, loc[0] == '/' ? 0 : (int)dir, u->path, (int)llen,
-                          loc);
-    if (r == 0)
-        r = oa_url_parse(b.data, ret, reterr, errlen);
-    else
-        snprintf(reterr, errlen, "%s", oa_strerror(r));
-    if (r == 0 && strcmp(ret->scheme, "http") != 0 && strcmp(ret->scheme, "https") != 0) {
-        oa_url_done(ret);
-        snprintf(reterr, errlen, "not an http or https URL");
-        r = OA_ESCHEMA;
-    }
-    oa_buf_done(&b);
-    return r;
-}
-
 static bool is_redirect(int status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -291,7 +254,13 @@ static bool take_redirect(struct oa_httpc *h)
         end(h, OA_EPROTO, "%s: more than %u redirects", h->shown, h->max_redirects);
         return true;
     }
-    if ((r = resolve_location(h, h->resp.location, &next, why, sizeof(why))) < 0) {
+    r = oa_url_resolve(&h->url, h->resp.location, &next, why, sizeof(why));
+    if (r == 0 && strcmp(next.scheme, "http") != 0 && strcmp(next.scheme, "https") != 0) {
+        oa_url_done(&next);
+        snprintf(why, sizeof(why), "not an http or https URL");
+        r = OA_ESCHEMA;
+    }
+    if (r < 0) {
         if (r == -ENOMEM)
             end(h, r, "out of memory");
         else

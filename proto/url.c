@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "err.h"
 #include "mem.h"
 
@@ -229,6 +230,35 @@ void oa_url_done(struct oa_url *u)
         oa_free(u->userinfo);
     }
     *u = (struct oa_url){0};
+}
+
+/* The base's directory is its path up to the last '/' before the query. */
+int oa_url_resolve(const struct oa_url *base, const char *ref, struct oa_url *ret, char *reterr,
+                   size_t errlen)
+{
+    size_t rlen = strcspn(ref, "#"), dir = strcspn(base->path, "?");
+    bool v6 = strchr(base->host, ':') != NULL;
+    struct oa_buf b;
+    int r;
+
+    /* "?q" replaces the query only; anything else the last segment. */
+    while (ref[0] != '?' && dir > 0 && base->path[dir - 1] != '/')
+        dir--;
+    oa_buf_init(&b, OA_URL_RESOLVE_MAX);
+    if (strcspn(ref, ":/?#") < rlen && ref[strcspn(ref, ":/?#")] == ':')
+        r = oa_buf_printf(&b, "%.*s", (int)rlen, ref);
+    else if (ref[0] == '/' && ref[1] == '/')
+        r = oa_buf_printf(&b, "%s:%.*s", base->scheme, (int)rlen, ref);
+    else
+        r = oa_buf_printf(&b, "%s://%s%s%s:%d%.*s%.*s", base->scheme, v6 ? "[" : "", base->host,
+                          v6 ? "]" : "", base->port, ref[0] == '/' ? 0 : (int)dir, base->path,
+                          (int)rlen, ref);
+    if (r == 0)
+        r = oa_url_parse(b.data, ret, reterr, errlen);
+    else
+        set_err(reterr, errlen, oa_strerror(r));
+    oa_buf_done(&b);
+    return r;
 }
 
 /* A host or no_proxy entry reduced to what is compared: without brackets,

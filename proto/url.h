@@ -24,6 +24,19 @@ struct oa_url {
 int oa_url_parse(const char *s, struct oa_url *ret, char *reterr, size_t errlen);
 void oa_url_done(struct oa_url *u);
 
+/* The longest URL oa_url_resolve builds. */
+#define OA_URL_RESOLVE_MAX 8192
+
+/* Resolves ref, a Location header (RFC 9110 §10.2.2), against base: an
+ * absolute URL, scheme-relative ("//host/p"), absolute-path ("/p"), a query
+ * ("?q", replacing base's) or relative ("p", against base's directory); the
+ * fragment is dropped. Returns 0 with *ret as oa_url_parse fills it (any of
+ * the four schemes: a caller that follows redirects checks it), OA_ESCHEMA
+ * with the reason in reterr, OA_ETOOBIG (over OA_URL_RESOLVE_MAX bytes) or
+ * -ENOMEM. */
+int oa_url_resolve(const struct oa_url *base, const char *ref, struct oa_url *ret, char *reterr,
+                   size_t errlen);
+
 /* Whether host must be reached directly according to a no_proxy list
  * (comma-separated host names, ".suffix" or "suffix" domains, IP
  * addresses, "*"). 169.254.169.254 (cloud metadata) always is. */

@@ -2,8 +2,9 @@
 /*
  * Unit tests for proto/url.h: URLs that parse (schemes, default and explicit
  * ports, IPv6 literals, user info, path and query) and URLs that do not,
- * each with the reason it gives; the no_proxy rules, one row per rule; and
- * parsing with the k-th allocation failing.
+ * each with the reason it gives; the no_proxy rules, one row per rule;
+ * parsing with the k-th allocation failing; and Location headers resolved
+ * against a base URL.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,12 +209,57 @@ static void test_bypasses_proxy(void **state)
     }
 }
 
+/* Location headers made absolute (oa_url_resolve), one row per form. */
+struct resolve_row {
+    const char *base, *ref;
+    const char *scheme, *host;
+    int port;
+    const char *path; /* NULL: refused */
+};
+
+static const struct resolve_row resolves[] = {
+    {"http://h/a/b?q", "https://o:8443/x?y#f", "https", "o", 8443, "/x?y"},
+    {"https://h/a/b", "//o/p", "https", "o", 443, "/p"},
+    {"http://h:8080/a/b?q", "/p#f", "http", "h", 8080, "/p"},
+    {"http://h/a/b?q", "c", "http", "h", 80, "/a/c"},
+    {"http://h/a/b?q", "?r", "http", "h", 80, "/a/b?r"},
+    {"http://h/a/b/", "../c", "http", "h", 80, "/a/b/../c"},
+    {"https://[fd00::1]:8443/a/b", "c", "https", "fd00::1", 8443, "/a/c"},
+    {"http://h/", "ws://o/", "ws", "o", 80, "/"},
+    {"http://h/", "ftp://o/", NULL, NULL, 0, NULL},
+    {"http://h/", "http://", NULL, NULL, 0, NULL},
+};
+
+static void test_resolve(void **state)
+{
+    for (size_t i = 0; i < sizeof(resolves) / sizeof(resolves[0]); i++) {
+        const struct resolve_row *t = &resolves[i];
+        struct oa_url base, u;
+        char why[200] = "";
+
+        print_message("%s + %s\n", t->base, t->ref);
+        assert_int_equal(oa_url_parse(t->base, &base, NULL, 0), 0);
+        if (!t->path) {
+            assert_int_equal(oa_url_resolve(&base, t->ref, &u, why, sizeof(why)), OA_ESCHEMA);
+            assert_true(why[0] != '\0');
+        } else {
+            assert_int_equal(oa_url_resolve(&base, t->ref, &u, why, sizeof(why)), 0);
+            assert_string_equal(u.scheme, t->scheme);
+            assert_string_equal(u.host, t->host);
+            assert_int_equal(u.port, t->port);
+            assert_string_equal(u.path, t->path);
+            oa_url_done(&u);
+        }
+        oa_url_done(&base);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),      cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_parse_no_errbuf), cmocka_unit_test(test_parse_failing_alloc),
-        cmocka_unit_test(test_bypasses_proxy),
+        cmocka_unit_test(test_bypasses_proxy),  cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
