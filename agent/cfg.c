@@ -188,6 +188,12 @@ static bool valid_url_host(const char *rest)
     return rest[0] != '\0' && rest[0] != '/' && rest[0] != ':' && rest[0] != '?';
 }
 
+bool oa_cfg_ws_uri_valid(const char *s)
+{
+    return (strncasecmp(s, "ws://", 5) == 0 && valid_url_host(s + 5)) ||
+           (strncasecmp(s, "wss://", 6) == 0 && valid_url_host(s + 6));
+}
+
 /* Checks one value against its kind; writes it into the config. Returns false
  * when the value is not of the kind (the caller reports it). */
 static bool store(struct oa_cfg *cfg, const struct key *k, const char *value, bool *range_error)
@@ -210,8 +216,7 @@ static bool store(struct oa_cfg *cfg, const struct key *k, const char *value, bo
         *(char **)field = oa_strdup(value);
         return *(char **)field != NULL;
     case K_WSURI:
-        if (!((strncasecmp(value, "ws://", 5) == 0 && valid_url_host(value + 5)) ||
-              (strncasecmp(value, "wss://", 6) == 0 && valid_url_host(value + 6))))
+        if (!oa_cfg_ws_uri_valid(value))
             return false;
         oa_free(*(char **)field);
         return (*(char **)field = oa_strdup(value)) != NULL;

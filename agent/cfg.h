@@ -81,4 +81,10 @@ int oa_cfg_load_stream(struct oa_cfg *cfg, FILE *f, const char *name, unsigned f
                        size_t errlen);
 void oa_cfg_done(struct oa_cfg *cfg);
 
+/* Whether s is a ws_uri the config accepts: ws:// or wss:// (any case)
+ * followed by a host. A value from elsewhere (the user data's WS_URI) is
+ * checked with it before it is written into the config file, so that the
+ * next start does not fail on it. */
+bool oa_cfg_ws_uri_valid(const char *s);
+
 #endif

@@ -2,8 +2,10 @@
 /* Line-preserving edits of the INI config, written atomically. */
 #include "cfgedit.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ini.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,41 @@ static bool is_key(const struct line *l, const char *key)
         return false;
     p = skip_blanks(p + klen, end);
     return p < end && (*p == '=' || *p == ':');
+}
+
+/* Whether the line "key = value" reads back as value through cfg.c's reader
+ * and inih: one line, short enough for inih's line buffer with its newline,
+ * no blanks at either end (inih strips them), and no ';' at its start or
+ * after a blank (inih's inline comment). Otherwise the next start would
+ * fail on a line too long, or read another value (a new app id, hence a
+ * new token, at every start). */
+static bool reads_back(const struct oa_cfgedit *e)
+{
+    const char *v = e->value;
+    size_t n = strlen(v);
+
+    if (strlen(e->key) + strlen(" = ") + n + 1 >= INI_MAX_LINE)
+        return false;
+    if (n > 0 && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1])))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '\n' || v[i] == '\r')
+            return false;
+        if (INI_ALLOW_INLINE_COMMENTS && strchr(INI_INLINE_COMMENT_PREFIXES, v[i]) &&
+            (i == 0 || isspace((unsigned char)v[i - 1])))
+            return false;
+    }
+    return true;
+}
+
+/* The first edit whose value would not read back, or n. */
+static size_t first_unwritable(const struct oa_cfgedit *edits, size_t n)
+{
+    size_t k = 0;
+
+    while (k < n && reads_back(&edits[k]))
+        k++;
+    return k;
 }
 
 static int emit(struct oa_buf *out, const char *p, size_t len)
@@ -122,9 +159,8 @@ int oa_cfgedit_apply(const char *text, size_t len, const struct oa_cfgedit *edit
     size_t n_lines = 0;
     int r = 0;
 
-    for (size_t k = 0; k < n; k++)
-        if (strchr(edits[k].value, '\n') || strchr(edits[k].value, '\r'))
-            return OA_ESCHEMA;
+    if (first_unwritable(edits, n) < n)
+        return OA_ESCHEMA;
     lines = split(text, len, &n_lines);
     at_line = oa_calloc(n ? n : 1, sizeof(*at_line));
     at_end = oa_calloc(n ? n : 1, sizeof(*at_end));
@@ -218,8 +254,17 @@ int oa_cfgedit_file(const char *path, const struct oa_cfgedit *edits, size_t n, 
         r = oa_cfgedit_apply(in.data ? in.data : "", in.len, edits, n, &out);
     if (r == 0)
         r = write_atomically(path, &out, &st);
-    if (r < 0)
+    if (r == OA_ESCHEMA) {
+        /* The value is not quoted: a repository URL may hold credentials. */
+        size_t k = first_unwritable(edits, n);
+        snprintf(reterr, errlen,
+                 "cannot update the config file %s: the new [%s] %s would not read back as "
+                 "written (a line break, blanks at either end, a ';' after a blank, or a line "
+                 "of %d bytes or more)",
+                 path, edits[k].section, edits[k].key, INI_MAX_LINE);
+    } else if (r < 0) {
         snprintf(reterr, errlen, "cannot update the config file %s: %s", path, oa_strerror(r));
+    }
     oa_buf_done(&in);
     oa_buf_done(&out);
     return r;

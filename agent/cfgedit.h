@@ -22,7 +22,9 @@ struct oa_cfgedit {
 /* Rewrites text with every edit applied: the last "key = …" line of the
  * section gets the new value; a missing key is added at the end of its
  * section; a missing section is added at the end. Appends the result to
- * out. Returns 0, OA_ESCHEMA (a value with a newline) or -ENOMEM. */
+ * out. Returns 0, OA_ESCHEMA (a value that would not read back as written:
+ * a newline or carriage return, blanks at either end, a ';' at its start or
+ * after a blank, or a "key = value" line too long for inih) or -ENOMEM. */
 int oa_cfgedit_apply(const char *text, size_t len, const struct oa_cfgedit *edits, size_t n,
                      struct oa_buf *out);
 

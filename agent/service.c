@@ -566,7 +566,7 @@ static void apply_userdata(struct service *s, const char *text)
 
     if (oa_userdata_parse(text, strlen(text), &u) < 0)
         return;
-    if (u.ws_uri && strncmp(u.ws_uri, "ws://", 5) != 0 && strncmp(u.ws_uri, "wss://", 6) != 0) {
+    if (u.ws_uri && !oa_cfg_ws_uri_valid(u.ws_uri)) {
         oa_log(OA_LOG_WARNING, "user data: WS_URI '%s' is not a ws:// or wss:// URL, ignoring",
                u.ws_uri);
         oa_free(u.ws_uri);

@@ -55,6 +55,36 @@ static void refuses_newlines(void **unused)
     oa_buf_done(&out);
 }
 
+/* A value that would read back otherwise (inih strips blanks, cuts at " ;"
+ * and refuses long lines) is refused: the next start must read what was
+ * written (found by fuzz_userdata). */
+static void refuses_what_would_not_read_back(void **unused)
+{
+    char long_value[200];
+    const char *bad[] = {"a\rb", " x", "x\t", "a ;b", ";b", long_value};
+    const char *good[] = {"a;b", "a b",     "a=b:c # d", "https://example.com/x?y=1&z=2",
+                          "",    long_value};
+    struct oa_buf out;
+
+    /* "base_remote = ", the value and a newline must stay under inih's 200
+     * bytes: 184 fit, 185 do not. */
+    memset(long_value, 'x', sizeof(long_value));
+    long_value[185] = '\0';
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const struct oa_cfgedit e = {"userdata", "base_remote", bad[i]};
+        oa_buf_init(&out, 1024);
+        assert_int_equal(oa_cfgedit_apply("", 0, &e, 1, &out), OA_ESCHEMA);
+        oa_buf_done(&out);
+    }
+    long_value[184] = '\0';
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        const struct oa_cfgedit e = {"userdata", "base_remote", good[i]};
+        oa_buf_init(&out, 1024);
+        assert_int_equal(oa_cfgedit_apply("", 0, &e, 1, &out), 0);
+        oa_buf_done(&out);
+    }
+}
+
 static void writes_atomically_keeping_the_mode(void **unused)
 {
     char dir[] = "/tmp/oa-cfgedit.XXXXXX", path[256], why[256], buf[256];
@@ -88,6 +118,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replaces_keeps_adds),
         cmocka_unit_test(refuses_newlines),
+        cmocka_unit_test(refuses_what_would_not_read_back),
         cmocka_unit_test(writes_atomically_keeping_the_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
