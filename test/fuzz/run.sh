@@ -5,6 +5,7 @@
 #     test/fuzz/run.sh TARGET SECONDS [BUILD_DIR]
 # TARGET is fuzz_json, fuzz_cfg, ... (or json, cfg, ...); BUILD_DIR is a build
 # configured with -DOPSAGENT_FUZZ=ON (default: build-fuzz next to the source).
+# run-all.sh runs every target through this script.
 #
 # The fuzzer works on a fresh copy of test/fuzz/corpus/TARGET in
 # BUILD_DIR/test/fuzz/work/TARGET, so the committed corpus stays as it is. To
@@ -34,6 +35,11 @@ fuzz_cfg) max_len=4096 dict=cfg.dict ;;
 fuzz_child_result) max_len=4096 dict=json.dict ;;
 fuzz_child_request) max_len=8192 dict=json.dict ;;
 fuzz_params) max_len=4096 dict=json.dict ;;
+fuzz_msg) max_len=16384 dict=msg.dict ;;
+fuzz_http) max_len=20000 dict=http.dict ;;
+fuzz_ws) max_len=4096 dict=ws.dict ;;
+fuzz_userdata) max_len=4096 dict=userdata.dict ;;
+fuzz_compat) max_len=1024 dict=compat.dict ;;
 *)
     echo "$0: unknown target $target" >&2
     exit 2
