@@ -581,8 +581,10 @@ static void on_conn_sent(void *ud, uint64_t seq)
     struct oa_mgr *m = live(ud);
     struct queued *q;
 
-    while (m && (q = TAILQ_FIRST(&m->queue)) && q->seq && q->seq <= seq)
+    while (m && (q = TAILQ_FIRST(&m->queue)) && q->seq && q->seq <= seq) {
+        oa_debug("mgr: StateLog %s confirmed by the backend", q->log->id);
         drop_entry(m, q);
+    }
 }
 
 static void on_conn_closed(void *ud, int err, uint16_t ws_code, const char *why)

@@ -12,6 +12,7 @@ On an open Backend connection (b is the Backend, conn as in its pushes):
                                           nothing there)
     await trickle(b, data, interval, conn, until=None)
                                           the same, one byte every `interval` s
+    await kill(b)                         the backend's process dies (port closed first)
     await end(b, conn)                    TCP FIN once what was written is sent
     await reset(b, conn)                  TCP RST once what was written is sent
 
@@ -47,7 +48,7 @@ import ssl
 import struct
 import time
 
-__all__ = ["frame", "send_raw", "trickle", "end", "reset", "FaultProxy", "memory", "sanitized",
+__all__ = ["frame", "send_raw", "trickle", "kill", "end", "reset", "FaultProxy", "memory", "sanitized",
            "gate", "open_gate", "log_lines", "warnings", "one_log_line", "expect_statelogs",
            "small_quarantine", "check_memory", "OP_TEXT", "OP_BINARY", "OP_CLOSE", "OP_PING"]
 
@@ -116,6 +117,15 @@ async def trickle(b, data, interval, conn=None, until=None):
         c.ws.transport.write(data[i:i + 1])
         await asyncio.sleep(interval)
     return len(data)
+
+
+async def kill(b):
+    """The backend's process dies: its port stops listening at once, then
+    every connection ends without a close frame. (Backend.stop closes the
+    listener last, so a quick reconnect could still be accepted.)"""
+    b.sent.append(f"{time.monotonic() - b._t0:8.3f} <kill>")
+    b._server.server.close()
+    await b.stop(abort=True)
 
 
 async def end(b, conn=None):

@@ -29,9 +29,11 @@ async def main():
     await agent.wait_log(r"state 1/4 s1 \(linux.cmd\) started")
     open_gate(g[0])
     await agent.wait_log(r"state 2/4 s2 \(linux.cmd\) started")
+    # Its StateLog is not in flight at the fault (that one would come twice).
+    await agent.wait_log(r"StateLog s1 confirmed by the backend")
 
     mark = agent.log_mark()
-    await b.stop(abort=True)
+    await kill(b)
     lost = await agent.wait_log(r"WARNING connection to \S+ lost: the backend closed the "
                                 r"connection; reconnecting in")
     refused = r"connection to \S+ failed: cannot connect to 127\.0\.0\.1:\d+: connection refused"

@@ -29,6 +29,8 @@ async def main():
               (CUT_HEADER, reset, r"lost: connection reset by peer; reconnecting in")]
     for i, (data, how, line) in enumerate(faults):
         await agent.wait_log(rf"state {i + 1}/5 s{i + 1} \(linux.cmd\) started")
+        if i > 0:  # the last StateLog is not in flight at the fault
+            await agent.wait_log(rf"StateLog s{i} confirmed by the backend")
         conn = b.current
         mark = agent.log_mark()
         await send_raw(b, data)

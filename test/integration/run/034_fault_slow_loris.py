@@ -30,6 +30,8 @@ async def main():
     await agent.wait_log(r"state 1/4 s1 \(linux.cmd\) started")
     open_gate(g[0])
     await agent.wait_log(r"state 2/4 s2 \(linux.cmd\) started")
+    # Its StateLog is not in flight at the fault (that one would come twice).
+    await agent.wait_log(r"StateLog s1 confirmed by the backend")
 
     mark = agent.log_mark()
     fp.plan = [("slow", 1.0), ("slow", 0.05)]
