@@ -107,7 +107,8 @@ async def main():
     modules = os.path.join(state_dir, "modules")
     assert not os.path.exists(modules) or os.listdir(modules) == [], os.listdir(modules)
     os.unlink(filler)
-    ok = await b.expect("StateLog", where=lambda m: m["state_result"] is True, timeout=20)
+    ok = await b.expect("StateLog", where=lambda m: m["recipe_version"] == 2 and
+                        m["state_result"] is True, timeout=20)
     assert (ok["id"], ok["recipe_version"]) == ("first", 2), ok
 
     assert_alive(agent, b, connections=2)

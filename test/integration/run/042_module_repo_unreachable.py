@@ -12,7 +12,7 @@
 #   state 1/2 first (linux.cmd) failed in N ms: Can't clone the module
 #     repository http://127.0.0.1:P/modules.git: Failed to connect to ...
 #   state 1/2 first (linux.cmd) failed in N ms: Can't sync the module
-#     repository http://127.0.0.1:Q/modules.git: timed out after 1 s
+#     repository http://127.0.0.1:Q/modules.git: timed out after 2 s
 import asyncio, functools, http.server, os, socket, subprocess, threading
 from harness import *
 from localfault import *
@@ -67,7 +67,9 @@ async def main():
     hole_url = f"http://127.0.0.1:{hole.getsockname()[1]}/modules.git"
 
     b = await start_backend()
-    agent = await start_agent(write_config(runtime={"delay": "300ms", "state_timeout": "1s",
+    # state_timeout bounds the sync too; 2 s leaves room for a clone on a
+    # loaded machine.
+    agent = await start_agent(write_config(runtime={"delay": "300ms", "state_timeout": "2s",
                                                     "kill_grace": "200ms"}))
     await b.expect("Handshake")
     await b.recipe(1, [state("first", "linux.cmd", cmd="echo first", cwd="/tmp"),
@@ -79,24 +81,22 @@ async def main():
         assert bad["state_comment"].startswith(
             f"Can't clone the module repository {url}: "), bad
     srv = serve_files(site, port)
-    refused = 2
     while (first := await b.expect("StateLog"))["state_result"] is False:
-        refused += 1
+        pass
     assert first["id"] == "first" and first["state_stdout"] == "first\n", first
     assert (await b.expect("StateLog"))["id"] == "second"
-    # The next round (the tag is fetched again).
-    assert [(await b.expect("StateLog"))["id"] for _ in range(2)] == ["first", "second"]
+    # A next round (the tag is fetched again) runs to its end.
+    await b.expect("StateLog", where=lambda m: m["id"] == "second", timeout=15)
 
     await b.recipe(2, None, module=(hole_url, "v1"))
     for _ in range(2):
         bad = await b.expect("StateLog", where=lambda m: m["recipe_version"] == 2, timeout=15)
         assert (bad["id"], bad["state_result"]) == ("first", False), bad
         assert bad["state_comment"] == (f"Can't sync the module repository {hole_url}: "
-                                        "timed out after 1 s"), bad
+                                        "timed out after 2 s"), bad
     await b.recipe(3, None, module=(url, "v1"))
-    ok = await b.expect("StateLog", where=lambda m: m["recipe_version"] == 3, timeout=15)
-    assert (ok["id"], ok["state_result"]) == ("first", True), ok
-    assert (await b.expect("StateLog", where=lambda m: m["recipe_version"] == 3))["id"] == "second"
+    await b.expect("StateLog", where=lambda m: m["recipe_version"] == 3 and m["id"] == "second",
+                   timeout=20)
     modules = os.path.join(tmpdir(), "state", "modules")
     assert os.listdir(modules) == ["repo"], os.listdir(modules)
 
@@ -106,15 +106,16 @@ async def main():
     assert await agent.wait_exit() == 0
     srv.shutdown()
     hole.close()
+    logs = assert_statelogs_match_log(b, agent)
+    refused = len([m for m in logs if m["state_comment"].startswith("Can't clone")])
+    timeouts = len([m for m in logs if m["state_comment"].endswith("timed out after 2 s")])
+    assert refused >= 2 and timeouts >= 2, (refused, timeouts)
     assert_one_log(agent, r"state 1/2 first \(linux\.cmd\) failed in \d+ ms: Can't clone the "
                    r"module repository http://127\.0\.0\.1:\d+/modules\.git: ", count=refused)
-    timeouts = len([m for m in b.messages("StateLog") if "timed out" in m["state_comment"]])
-    assert timeouts >= 2
     assert_one_log(agent, r"state 1/2 first \(linux\.cmd\) failed in \d+ ms: Can't sync the "
-                   r"module repository http://127\.0\.0\.1:\d+/modules\.git: timed out after 1 s$",
+                   r"module repository http://127\.0\.0\.1:\d+/modules\.git: timed out after 2 s$",
                    count=timeouts)
     assert_one_log(agent, r"timed out", count=timeouts)
-    assert_statelogs_match_log(b, agent)
 
 
 run(main)

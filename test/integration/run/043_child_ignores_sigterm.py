@@ -9,7 +9,7 @@
 # Nothing of the group survives; no StateLog is lost; memory stays bounded.
 #
 # Log lines:
-#   state 1/2 stubborn (linux.cmd) failed in N ms: timed out after 1 s
+#   state 1/2 stubborn (linux.cmd) failed in N ms: timed out after 2 s
 #   state 1/1 deaf (linux.cmd) killed: the agent was told to stop now
 import asyncio, os, subprocess, time
 from harness import *
@@ -35,16 +35,14 @@ async def main():
     conf = write_config(runtime={"delay": "300ms", "kill_grace": "300ms"})
     agent = await start_agent(conf)
     await b.expect("Handshake")
-    await b.recipe(1, [state("stubborn", "linux.cmd", cmd=stubborn, cwd="/tmp", timeout=1),
+    await b.recipe(1, [state("stubborn", "linux.cmd", cmd=stubborn, cwd="/tmp", timeout=2),
                        state("after", "linux.cmd", cmd="echo after", cwd="/tmp")])
-    await agent.wait_log(r"state 1/2 stubborn .* started")
-    t0 = time.monotonic()
     bad = await b.expect("StateLog")
-    took = time.monotonic() - t0
     assert (bad["id"], bad["state_result"], bad["state_comment"]) == \
-        ("stubborn", False, "timed out after 1 s"), bad
-    # 1 s timeout + 0.3 s grace; the sleep would have lasted 1000 s.
-    assert 1.25 <= took < 3.5, f"reported after {took:.2f} s"
+        ("stubborn", False, "timed out after 2 s"), bad
+    # 2 s timeout + 0.3 s grace, then SIGKILL; the sleep would last 1000 s.
+    took = int(agent.has_log(r"state 1/2 stubborn \(linux\.cmd\) failed in (\d+) ms").group(1))
+    assert 2300 <= took < 6000, f"reported after {took} ms"
     assert not survivors(marker), "a process ignoring SIGTERM survived its timeout"
     calm = await b.expect("StateLog")
     assert (calm["id"], calm["state_result"], calm["state_stdout"]) == \
@@ -64,13 +62,13 @@ async def main():
                                 capture_output=True, text=True, timeout=10)
     assert p.returncode == 0, p
     assert await agent.wait_exit() == 0
-    assert time.monotonic() - t0 < 2, f"stop now took {time.monotonic() - t0:.2f} s"
+    assert time.monotonic() - t0 < 4, f"stop now took {time.monotonic() - t0:.2f} s"
     await asyncio.sleep(0.2)
     assert not survivors(marker), "a process ignoring SIGTERM survived the stop"
     assert not [m for m in b.messages("StateLog") if m["id"] == "deaf"], "the killed state reported"
 
     assert_one_log(agent, r"state 1/2 stubborn \(linux\.cmd\) failed in \d+ ms: "
-                   r"timed out after 1 s$")
+                   r"timed out after 2 s$")
     assert_one_log(agent, r"timed out")
     assert_one_log(agent, r"state 1/1 deaf \(linux\.cmd\) killed: the agent was told to stop now$")
     logs = assert_statelogs_match_log(b, agent)
