@@ -41,6 +41,17 @@ demo() {
     ./build/opsagent once bootstrap/examples/hello.json
 }
 
+# Every libFuzzer target for 20 s, two at a time (a clang build with
+# -DOPSAGENT_FUZZ=ON in build-fuzz; test/fuzz/run-all.sh through the fuzz-all
+# target): a crash, a leak or a timeout fails the command.
+fuzz_briefly() {
+    # libFuzzer and clang's sanitizer runtimes; clang only recommends them.
+    install "libclang-rt-14-dev"
+    CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DOPSAGENT_FUZZ=ON -DOPSAGENT_FUZZ_SECONDS=20 -DOPSAGENT_FUZZ_JOBS=2 >/dev/null
+    cmake --build build-fuzz --target fuzz-all
+}
+
 test_all() {
     install "$TEST_DEPS"
     # Layout is checked, not just advised.
@@ -57,6 +68,8 @@ test_all() {
     cmake --build build-test
     cd build-test
     ctest --output-on-failure -j "$(nproc)"
+    cd ..
+    fuzz_briefly
 }
 
 case "${1:-}" in
