@@ -6,15 +6,17 @@
  * choose (chunks.h), each read followed by oa_ws_take_output as conn.c
  * does. Byte 0 holds options: bit 0 sets max_message to the config's
  * minimum (1024) instead of its default (16 MiB), so that 1009 is within
- * reach; bit 1 queues a text message and a ping first (the Handshake and a
- * keep-alive); bit 2 starts our closing handshake first (SIGTERM).
+ * reach; bit 1 queues a text message and a numbered ping first (the
+ * Handshake and conn.c's keep-alive); bit 2 starts our closing handshake
+ * first (SIGTERM).
  *
  * Checked: every message delivered is valid UTF-8 (by a decoder written
  * apart from proto/utf8.c) and at most max_message bytes, and none comes
  * after the peer's close; a close reason is valid UTF-8 of at most 123
- * bytes; oa_ws_feed returns only 0, OA_EPROTO (then a close code is set and
- * the failure sticks) or -ENOMEM; what we send is whole masked client
- * frames with known opcodes.
+ * bytes; a pong's data is at most 125 bytes, all readable; oa_ws_feed
+ * returns only 0, OA_EPROTO (then a close code is set and the failure
+ * sticks) or -ENOMEM; what we send is whole masked client frames with
+ * known opcodes.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -93,8 +95,19 @@ static void on_close(void *ud, uint16_t code, const char *reason, size_t reason_
     run->peer_closed = true;
 }
 
+/* A pong's data is a control frame's payload: at most 125 bytes. */
+static void on_pong(void *ud, const uint8_t *data, size_t len)
+{
+    struct run *run = ud;
+
+    if (run->peer_closed || len > 125 || (len > 0 && !data))
+        __builtin_trap();
+    for (size_t i = 0; i < len; i++)
+        (void)*(volatile const uint8_t *)&data[i];
+}
+
 static const struct oa_ws_callbacks callbacks = {
-    .on_text = on_text, .on_frame = on_frame, .on_close = on_close};
+    .on_text = on_text, .on_frame = on_frame, .on_close = on_close, .on_pong = on_pong};
 
 /* Walks what we sent: whole frames, masked, with the opcodes a client
  * sends (text, close, ping, pong), each final (we never fragment). */
@@ -133,9 +146,11 @@ static void check_output(const struct oa_buf *out)
 static void start(struct oa_ws *ws, uint8_t opt)
 {
     static const char hello[] = "{\"code\":\"Handshake\",\"protocol_version\":1}";
+    /* conn.c numbers its pings: 8 bytes, big-endian. */
+    static const uint8_t seq[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 
-    if ((opt & OPT_SEND_FIRST) &&
-        (oa_ws_send_text(ws, hello, sizeof(hello) - 1) < 0 || oa_ws_send_ping(ws) < 0))
+    if ((opt & OPT_SEND_FIRST) && (oa_ws_send_text(ws, hello, sizeof(hello) - 1) < 0 ||
+                                   oa_ws_send_ping_data(ws, seq, sizeof(seq)) < 0))
         __builtin_trap();
     if ((opt & OPT_CLOSE_FIRST) && oa_ws_send_close(ws, 1001, "") < 0)
         __builtin_trap();
