@@ -9,7 +9,7 @@
 #
 # Log line: state 1/2 w (test.watch) failed in N ms: restarted: first sighting
 #   of <conf>; cannot store watch sum <watch>/w-<conf>.cksum: Read-only file system
-import asyncio, os
+import os
 from harness import *
 from localfault import *
 
@@ -37,8 +37,8 @@ async def main():
     for _ in range(2):
         w = await b.expect("StateLog")
         assert (w["id"], w["state_result"]) == ("w", False), w
-        assert w["state_comment"] == (f"restarted: first sighting of {conf_file}; "
-                                      f"cannot store watch sum {sum_file}: Read-only file system"), w
+        assert w["state_comment"] == (f"restarted: first sighting of {conf_file}; cannot store "
+                                      f"watch sum {sum_file}: Read-only file system"), w
 
     remount(watch, "rw")
     failures = 2

@@ -20,7 +20,7 @@
 #   state 1/1 first (linux.cmd) failed in N ms: Can't clone the module repository file://<...>
 #   cannot update the config file <etc>/opsagent.conf: No space left on device; the new values
 #     are used anyway
-import asyncio, os, signal, subprocess
+import os, signal, subprocess
 from harness import *
 from localfault import *
 
@@ -98,7 +98,8 @@ async def main():
                    module=("file://" + repo, "v1"))
     bad = await b.expect("StateLog", where=lambda m: m["recipe_version"] == 2)
     assert (bad["id"], bad["state_result"]) == ("first", False), bad
-    assert bad["state_comment"].startswith(f"Can't clone the module repository file://{repo}: "), bad
+    assert bad["state_comment"].startswith(
+        f"Can't clone the module repository file://{repo}: "), bad
     await agent.wait_log(r"cannot update the config file .*: No space left on device; "
                          r"the new values are used anyway")
     with open(conf) as f:

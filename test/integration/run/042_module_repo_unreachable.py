@@ -13,7 +13,7 @@
 #     repository http://127.0.0.1:P/modules.git: Failed to connect to ...
 #   state 1/2 first (linux.cmd) failed in N ms: Can't sync the module
 #     repository http://127.0.0.1:Q/modules.git: timed out after 2 s
-import asyncio, functools, http.server, os, socket, subprocess, threading
+import functools, http.server, os, socket, subprocess, threading
 from harness import *
 from localfault import *
 

@@ -10,7 +10,7 @@
 # Log lines (the states succeed; nothing else is to be said):
 #   state 1/3 daemon (linux.cmd) succeeded in N ms: Command "..." run
 #   state 2/3 ext (test.daemon) succeeded in N ms: daemon started
-import asyncio, os, re, signal, subprocess
+import os, re, signal, subprocess
 from harness import *
 from localfault import *
 
@@ -42,7 +42,8 @@ async def main():
     with open(os.path.join(mdir, "test.daemon"), "w") as f:
         f.write(MODULE.replace("MARKER", marker))
     os.chmod(os.path.join(mdir, "test.daemon"), 0o755)
-    daemon_cmd = f"setsid {marker} & {marker} & setsid sh -c 'exec {flood}' & echo started; sleep 0.3"
+    daemon_cmd = (f"setsid {marker} & {marker} & setsid sh -c 'exec {flood}' & "
+                  "echo started; sleep 0.3")
     b = await start_backend()
     agent = await start_agent(write_config(runtime={"delay": "300ms", "modules_dir": mdir}))
     await b.expect("Handshake")

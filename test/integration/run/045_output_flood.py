@@ -6,7 +6,7 @@
 # output's size, and the later state and the next round run.
 #
 # Log line: state 1/2 flood (linux.cmd) succeeded in N ms: Command "..." run
-import asyncio, os, re, time
+import os, re, time
 from harness import *
 from localfault import *
 
