@@ -572,8 +572,12 @@ static void on_conn_frame(void *ud)
 {
     struct oa_mgr *m = live(ud);
 
-    if (m && (S(m->state) & OPEN_STATES))
+    if (m && (S(m->state) & OPEN_STATES)) {
+        /* The loop's time is that of the start of this turn, and a burst of
+         * input can take a while: the frame is from now. */
+        uv_update_time(m->loop);
         uv_timer_start(&m->dead, on_timer, m->set.dead_after_ms, 0);
+    }
 }
 
 static void on_conn_sent(void *ud, uint64_t seq)

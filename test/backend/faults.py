@@ -48,9 +48,10 @@ import ssl
 import struct
 import time
 
-__all__ = ["frame", "send_raw", "trickle", "kill", "end", "reset", "FaultProxy", "memory", "sanitized",
-           "gate", "open_gate", "log_lines", "warnings", "one_log_line", "expect_statelogs",
-           "small_quarantine", "check_memory", "OP_TEXT", "OP_BINARY", "OP_CLOSE", "OP_PING"]
+__all__ = ["frame", "send_raw", "trickle", "kill", "end", "reset", "FaultProxy", "memory",
+           "sanitized", "gate", "open_gate", "log_lines", "warnings", "one_log_line",
+           "expect_statelogs", "small_quarantine", "check_memory", "OP_TEXT", "OP_BINARY",
+           "OP_CLOSE", "OP_PING"]
 
 OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING = 1, 2, 8, 9
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -129,12 +130,12 @@ async def kill(b):
 
 
 async def end(b, conn=None):
-    """FIN (no close frame) once what was written has left, and let the
-    agent read it; return when the backend has recorded the end."""
+    """FIN (no close frame) once what was written has left; return when the
+    backend has recorded the end. Only the sending side is shut, so data
+    still arriving from the agent cannot turn the FIN into a reset."""
     c = b._conn(conn)
     b._sent(c, "<fin>")
-    await _drained(c.ws.transport)
-    c.ws.transport.close()
+    c.ws.transport.write_eof()
     await b.wait_closed(c, 5)
 
 

@@ -8,10 +8,15 @@ import asyncio, os, signal
 from harness import *
 
 
-async def closed_with(b, code):
+async def closed_with(b, agent, code, line):
     conn = b.current
     await b.wait_closed(conn)
-    assert conn.close_code == code, (conn.close_code, code)
+    # The agent closes TCP once its close frame is written; data of the
+    # backend's still unread then makes that a reset, which can destroy the
+    # close frame before the backend reads it (rare, on a busy machine).
+    # The agent's line says which code it sent.
+    assert conn.close_code in (code, None), (conn.close_code, code)
+    await agent.wait_log(r"WARNING " + line + "; reconnecting in")
     await b.expect("Handshake", where=lambda m: m.conn != conn.id)
 
 
@@ -45,14 +50,16 @@ async def main():
     assert b.current is conn and not conn.closed_by, "the connection was closed"
 
     # Closed with the protocol's codes; the agent reconnects each time.
+    lost = r"connection to \S+ lost: the backend "
     await b.send_text("{not json")
-    await closed_with(b, 1007)
+    await closed_with(b, agent, 1007, r"closed the connection after invalid JSON \(1007\)")
     await b.send_invalid_utf8_text()
-    await closed_with(b, 1007)
+    await closed_with(b, agent, 1007, lost + r"sent text that is not UTF-8 \(closed with 1007\)")
     await b.send_binary(b"\x00\x01")
-    await closed_with(b, 1003)
+    await closed_with(b, agent, 1003, lost + r"sent a binary message \(closed with 1003\)")
     await b.send_oversize(400000)
-    await closed_with(b, 1009)
+    await closed_with(b, agent, 1009, lost + r"sent a message over max_message \(300000 bytes; "
+                                      r"closed with 1009\)")
 
     # The recipe was never disturbed: both StateLogs arrive, in order.
     long = await b.expect("StateLog", timeout=10)

@@ -6,13 +6,13 @@
 # and resets (RST), and does the same and then says nothing more. The agent
 # survives each, says what happened in exactly one line per attempt:
 #   WARNING connection to wss://localhost:P/agent/ lost: the backend closed
-#           the connection
+#           the connection (or: connection reset by peer)
 #   WARNING connection to wss://localhost:P/agent/ failed: the backend closed
 #           the connection during the TLS handshake
 #   INFO    (the same: a cause that repeats is not a warning again)
 #   WARNING connection to wss://localhost:P/agent/ failed: connection reset
 #           by peer during the TLS handshake
-#   WARNING connecting to wss://localhost:P/agent/ timed out after 1 s
+#   WARNING connecting to wss://localhost:P/agent/ timed out after 3 s
 # (each ending "; reconnecting in ..."), then connects, and every StateLog
 # arrives once, in order.
 import asyncio, os, re, signal
@@ -25,7 +25,7 @@ async def main():
     fp = await start_fault_proxy(b)
     agent = await start_agent(write_config(userdata={"ws_uri": fp.url},
                                            network={"ca_file": certs().ca_cert,
-                                                    "connect_timeout": "1s",
+                                                    "connect_timeout": "3s",
                                                     "reconnect_max": "100ms"},
                                            runtime={"delay": "1h"}))
     await b.expect("Handshake")
@@ -50,21 +50,24 @@ async def main():
     open_gate(g[2])
     logs = await expect_statelogs(b, ["s1", "s2", "s3", "s4"])
     assert [m.conn for m in logs] == [1, 2, 2, 2], logs
-    expected = [r"WARNING connection to \S+ lost: the backend closed the connection;",
+    # Through the proxy, the end of the dropped connection may come as a
+    # reset (data from the agent was still unread there).
+    expected = [r"WARNING connection to \S+ lost: (the backend closed the connection|"
+                r"connection reset by peer);",
                 r"WARNING connection to \S+ failed: the backend closed the connection during the "
                 r"TLS handshake;",
                 r"INFO +connection to \S+ failed: the backend closed the connection during the "
                 r"TLS handshake;",
                 r"WARNING connection to \S+ failed: connection reset by peer during the TLS "
                 r"handshake;",
-                r"WARNING connecting to \S+ timed out after 1 s;"]
+                r"WARNING connecting to \S+ timed out after 3 s;"]
     lines = log_lines(agent, r"(WARNING|INFO) +connect.*; reconnecting in", mark)
     assert len(lines) == len(expected), lines
     for rx, ln in zip(expected, lines):
         assert re.search(rx, ln), (rx, ln)
     assert len(warnings(agent, mark)) == 4, warnings(agent, mark)
     t0, _, t1 = fp.accepted[4]  # the stalled handshake lasted connect_timeout
-    assert 0.9 < t1 - t0 < 2.0, fp.dump()
+    assert 2.5 < t1 - t0 < 5.0, fp.dump()
     # Measured (Debian 12, x86-64): VmHWM 4.8 MiB plain, 24 MiB under ASan.
     check_memory(agent, 16, 48)
     agent.stop()

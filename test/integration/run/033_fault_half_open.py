@@ -4,7 +4,7 @@
 # route), and a state finishes while the agent still believes in the
 # connection. The agent notices after dead_after, says so in exactly one
 # line:
-#   WARNING no frame from ws://127.0.0.1:P/agent/ for 700 ms: the connection
+#   WARNING no frame from ws://127.0.0.1:P/agent/ for 1500 ms: the connection
 #   is dead; reconnecting in ...
 # reconnects, and the StateLog it wrote into the dead connection arrives on
 # the new one: every StateLog once, in order. Same process throughout, RSS
@@ -16,7 +16,8 @@ from faults import *
 
 async def main():
     b = await start_backend()
-    agent = await start_agent(write_config(network={"keepalive": "200ms", "dead_after": "700ms"},
+    agent = await start_agent(write_config(network={"keepalive": "200ms",
+                                                    "dead_after": "1500ms"},
                                            runtime={"delay": "1h"}))
     await b.expect("Handshake")
     g = [os.path.join(tmpdir(), f"gate{i}") for i in range(3)]
@@ -37,7 +38,7 @@ async def main():
     open_gate(g[1])
     await agent.wait_log(r"state 2/4 s2 \(linux.cmd\) succeeded")
     c2 = await b.wait_connection(2)
-    line = one_log_line(agent, r"no frame from ws://127\.0\.0\.1:\d+/agent/ for 700 ms: "
+    line = one_log_line(agent, r"no frame from ws://127\.0\.0\.1:\d+/agent/ for 1500 ms: "
                                r"the connection is dead; reconnecting in", mark)
     assert "WARNING" in line, line
     await agent.wait_log(r"state 3/4 s3 \(linux.cmd\) started")

@@ -5,7 +5,9 @@
 # would take minutes, then seconds). Bytes that keep coming must not extend
 # the attempt: the agent gives up at connect_timeout each time, says so in
 # one line per attempt:
-#   WARNING connecting to ws://127.0.0.1:P/agent/ timed out after 1500 ms;
+#   WARNING connection to ws://127.0.0.1:P/agent/ lost: the backend closed
+#           the connection (or: connection reset by peer); reconnecting in ...
+#   WARNING connecting to ws://127.0.0.1:P/agent/ timed out after 2 s;
 #           reconnecting in ...
 #   INFO    (the same, the second time: a repeating cause is not a warning again)
 # then connects, and every StateLog arrives once, in order.
@@ -18,7 +20,7 @@ async def main():
     b = await start_backend()
     fp = await start_fault_proxy(b)
     agent = await start_agent(write_config(userdata={"ws_uri": fp.url},
-                                           network={"connect_timeout": "1500ms",
+                                           network={"connect_timeout": "2s",
                                                     "reconnect_max": "100ms"},
                                            runtime={"delay": "1h"}))
     await b.expect("Handshake")
@@ -45,10 +47,15 @@ async def main():
     assert [m.conn for m in logs] == [1, 2, 2, 2], logs
 
     for t0, mode, t1 in fp.accepted[1:3]:
-        assert t1 and 1.4 < t1 - t0 < 2.5, fp.dump()  # gave up at connect_timeout
-    expected = [r"WARNING connection to \S+ lost: the backend closed the connection;",
-                r"WARNING connecting to \S+ timed out after 1500 ms;",
-                r"INFO +connecting to \S+ timed out after 1500 ms;"]
+        # Gave up at connect_timeout (2 s; the proxy sees the accept late
+        # when busy), not before, and did not hang.
+        assert t1 and 1.5 < t1 - t0 < 4.5, fp.dump()
+    # Through the proxy, the end of the dropped connection may come as a
+    # reset (data from the agent was still unread there).
+    expected = [r"WARNING connection to \S+ lost: (the backend closed the connection|"
+                r"connection reset by peer);",
+                r"WARNING connecting to \S+ timed out after 2 s;",
+                r"INFO +connecting to \S+ timed out after 2 s;"]
     lines = log_lines(agent, r"(WARNING|INFO) +connect.*; reconnecting in", mark)
     assert len(lines) == len(expected), lines
     for rx, ln in zip(expected, lines):
