@@ -237,12 +237,18 @@ static void on_ws_pong(void *ud, const uint8_t *data, size_t len)
     struct oa_conn *c = ud;
     uint64_t seq = 0;
 
-    /* A pong that echoes no ping of ours (RFC 6455 allows unsolicited
-     * ones) confirms nothing. */
-    if (len != 8)
+    /* A pong echoes its ping's data (RFC 6455 §5.5.3). One with other data
+     * is taken as the answer to the newest ping: from a peer that does not
+     * echo, nothing would ever be confirmed, and the queue would only grow.
+     * Without a ping on its way, it is unsolicited and confirms nothing. */
+    if (len == 8) {
+        for (size_t i = 0; i < len; i++)
+            seq = seq << 8 | data[i];
+    } else if (c->ping_seq) {
+        seq = c->ping_seq;
+    } else {
         return;
-    for (size_t i = 0; i < len; i++)
-        seq = seq << 8 | data[i];
+    }
     if (seq > c->next_seq)
         return;
     if (seq >= c->ping_seq)

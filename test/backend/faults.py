@@ -12,6 +12,7 @@ On an open Backend connection (b is the Backend, conn as in its pushes):
                                           nothing there)
     await trickle(b, data, interval, conn, until=None)
                                           the same, one byte every `interval` s
+    no_echo(b, conn)                      pongs carry no data (not echoing the ping's)
     await kill(b)                         the backend's process dies (port closed first)
     await end(b, conn)                    TCP FIN once what was written is sent
     await reset(b, conn)                  TCP RST once what was written is sent
@@ -48,7 +49,7 @@ import ssl
 import struct
 import time
 
-__all__ = ["frame", "send_raw", "trickle", "kill", "end", "reset", "FaultProxy", "memory",
+__all__ = ["frame", "send_raw", "trickle", "no_echo", "kill", "end", "reset", "FaultProxy", "memory",
            "sanitized", "gate", "open_gate", "log_lines", "warnings", "one_log_line",
            "expect_statelogs", "small_quarantine", "check_memory", "OP_TEXT", "OP_BINARY",
            "OP_CLOSE", "OP_PING"]
@@ -118,6 +119,15 @@ async def trickle(b, data, interval, conn=None, until=None):
         c.ws.transport.write(data[i:i + 1])
         await asyncio.sleep(interval)
     return len(data)
+
+
+def no_echo(b, conn=None):
+    """From now on the connection answers pings with pongs that carry no
+    data, against RFC 6455 §5.5.3 (a pong echoes its ping's data)."""
+    c = b._conn(conn)
+    b._sent(c, "<pongs without data from now on>")
+    pong = c.ws.pong
+    c.ws.pong = lambda data=b"": pong(b"")
 
 
 async def kill(b):
