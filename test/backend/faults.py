@@ -10,7 +10,7 @@ On an open Backend connection (b is the Backend, conn as in its pushes):
                                           bytes written to the socket as they are, in one
                                           write (mute: from then on websockets writes
                                           nothing there)
-    await trickle(b, data, interval, conn, until=None)
+    await trickle(b, data, interval, conn)
                                           the same, one byte every `interval` s
     no_echo(b, conn)                      pongs carry no data (not echoing the ping's)
     await kill(b)                         the backend's process dies (port closed first)
@@ -44,13 +44,14 @@ import base64
 import hashlib
 import os
 import re
+import shlex
 import socket
 import ssl
 import struct
 import time
 
-__all__ = ["frame", "send_raw", "trickle", "no_echo", "kill", "end", "reset", "FaultProxy", "memory",
-           "sanitized", "gate", "open_gate", "log_lines", "warnings", "one_log_line",
+__all__ = ["frame", "send_raw", "trickle", "no_echo", "kill", "end", "reset", "FaultProxy",
+           "memory", "sanitized", "gate", "open_gate", "log_lines", "warnings", "one_log_line",
            "expect_statelogs", "small_quarantine", "check_memory", "OP_TEXT", "OP_BINARY",
            "OP_CLOSE", "OP_PING"]
 
@@ -106,15 +107,15 @@ async def send_raw(b, data, conn=None, mute=True):
     c.ws.transport.write(bytes(data))
 
 
-async def trickle(b, data, interval, conn=None, until=None):
+async def trickle(b, data, interval, conn=None):
     """Write data one byte every interval seconds (muting websockets as
-    send_raw does); stop early when the connection ends or until() (if
-    given) returns true. Returns the number of bytes written."""
+    send_raw does); stop early when the connection ends. Returns the number
+    of bytes written."""
     c = b._conn(conn)
     b._sent(c, f"trickle {bytes(data[:60])!r} ({len(data)} B, one per {interval} s)")
     _mute(c)
     for i in range(len(data)):
-        if not c.open or c.ws.transport.is_closing() or (until and until()):
+        if not c.open or c.ws.transport.is_closing():
             return i
         c.ws.transport.write(data[i:i + 1])
         await asyncio.sleep(interval)
@@ -346,7 +347,7 @@ class FaultProxy:
 def gate(path, out):
     """A linux.cmd script that waits until the file `path` exists, then
     prints out: the test decides when the state ends (open_gate)."""
-    return f"while [ ! -e {path} ]; do sleep 0.02; done; echo {out}"
+    return f"while [ ! -e {shlex.quote(path)} ]; do sleep 0.02; done; echo {shlex.quote(out)}"
 
 
 def open_gate(path):

@@ -11,7 +11,7 @@
 #           127.0.0.1:P: connection refused; reconnecting in ...
 # and every StateLog arrives once, in order. (005 covers a drop and a restart
 # without a state ending while the backend is away.)
-import asyncio, os, signal
+import os
 from harness import *
 from faults import *
 

@@ -9,7 +9,7 @@
 #   WARNING connection to ws://127.0.0.1:P/agent/ lost: connection reset by
 #           peer; reconnecting in ...                                (RST)
 # reconnects, and every StateLog arrives once, in order.
-import asyncio, os, signal
+import os
 from harness import *
 from faults import *
 

@@ -15,7 +15,7 @@
 #   WARNING connecting to wss://localhost:P/agent/ timed out after 3 s
 # (each ending "; reconnecting in ..."), then connects, and every StateLog
 # arrives once, in order.
-import asyncio, os, re, signal
+import os, re
 from harness import *
 from faults import *
 

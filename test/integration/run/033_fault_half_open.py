@@ -9,7 +9,7 @@
 # reconnects, and the StateLog it wrote into the dead connection arrives on
 # the new one: every StateLog once, in order. Same process throughout, RSS
 # bounded.
-import asyncio, os, signal
+import os
 from harness import *
 from faults import *
 
@@ -37,7 +37,7 @@ async def main():
     # dead connection, and must not be lost with it.
     open_gate(g[1])
     await agent.wait_log(r"state 2/4 s2 \(linux.cmd\) succeeded")
-    c2 = await b.wait_connection(2)
+    await b.wait_connection(2)
     line = one_log_line(agent, r"no frame from ws://127\.0\.0\.1:\d+/agent/ for 1500 ms: "
                                r"the connection is dead; reconnecting in", mark)
     assert "WARNING" in line, line

@@ -11,7 +11,7 @@
 #           reconnecting in ...
 #   INFO    (the same, the second time: a repeating cause is not a warning again)
 # then connects, and every StateLog arrives once, in order.
-import asyncio, os, re, signal
+import os, re
 from harness import *
 from faults import *
 

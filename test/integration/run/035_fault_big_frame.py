@@ -13,7 +13,7 @@
 #           dead; reconnecting in ...                    (the trickle under the limit)
 # reconnects, and every StateLog arrives once, in order; its peak RSS stays
 # under 32 MiB (64 MiB under ASan).
-import asyncio, os, signal, time
+import asyncio, os, time
 from harness import *
 from faults import *
 

@@ -16,7 +16,7 @@
 #           last: unknown code 'Garbage9999'
 # (the burst takes well under a second here; on a slower machine the count
 # may come in two or three lines).
-import asyncio, os, re, signal
+import asyncio, os, re
 from harness import *
 from faults import *
 

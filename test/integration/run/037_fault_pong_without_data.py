@@ -5,7 +5,6 @@
 # ever be confirmed: the queue would grow with every state, and every
 # StateLog would be sent again after each reconnect. Here they are
 # confirmed, and after a reconnect none comes twice.
-import asyncio, os, signal
 from harness import *
 from faults import *
 
