@@ -283,7 +283,9 @@ static int spawn(struct oa_exec *x, const struct oa_exec_spec *spec)
             goto done;
         x->res_open = true;
     }
-    stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+    /* Without input, stdin is /dev/null (libuv opens it for UV_IGNORE), as
+     * for the tools the modules run. */
+    stdio[0].flags = x->input ? UV_CREATE_PIPE | UV_READABLE_PIPE : UV_IGNORE;
     stdio[0].data.stream = (uv_stream_t *)&x->in;
     stdio[1].flags = UV_INHERIT_FD;
     stdio[1].data.fd = out_fds[1];

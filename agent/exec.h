@@ -24,7 +24,7 @@ struct oa_exec_spec {
     char **argv;       /* NULL-terminated */
     char **env;        /* NULL-terminated, the complete environment */
     const char *cwd;   /* NULL: the agent's */
-    const char *input; /* written to stdin, which is then closed; copied */
+    const char *input; /* written to stdin, which is then closed; copied; none: /dev/null */
     size_t input_len;
     uint64_t timeout_ms;    /* 0: none */
     uint64_t kill_grace_ms; /* SIGTERM → SIGKILL */

@@ -20,7 +20,9 @@
 #include "mem.h"
 #include "parse.h"
 #include "modrepo.h"
+#include "modules.h"
 #include "runas.h"
+#include "staterun_cmd.h"
 #include "sw.h"
 
 struct oa_state_outcome *oa_state_outcome_new(bool result, const char *comment)
@@ -81,18 +83,30 @@ struct oa_staterun_cfg oa_staterun_cfg_from(const struct oa_cfg *cfg, const char
 
 int oa_staterun_init(struct oa_staterun *r, uv_loop_t *loop, const struct oa_staterun_cfg *cfg)
 {
+    char why[256];
+
     memset(r, 0, sizeof(*r));
     r->loop = loop;
     r->cfg = *cfg;
     /* Built once: looking up HOME reads /etc/passwd. */
     r->env = child_env();
-    return r->env ? 0 : -ENOMEM;
+    if (!r->env)
+        return -ENOMEM;
+    r->self_ok = oa_runas_lookup(NULL, NULL, &r->self, why, sizeof(why)) == 0;
+    if (!r->self_ok)
+        oa_debug("staterun: linux.cmd runs through exec-state only: %s", why);
+    return 0;
 }
 
 void oa_staterun_done(struct oa_staterun *r)
 {
     oa_runas_env_free(r->env);
     r->env = NULL;
+    if (r->self_ok)
+        oa_runas_done(&r->self);
+    r->self_ok = false;
+    oa_staterun_cmd_free(r->cmd);
+    r->cmd = NULL;
     oa_free(r->context);
     r->context = NULL;
 }
@@ -196,12 +210,16 @@ static void on_exec_done(struct oa_exec_outcome *x, void *ud)
 
     r->current = NULL;
     if (o && x) {
-        judge(r, x, o);
-        o->output = x->output;
-        o->output_len = x->output_len;
+        if (!r->cmd || !oa_staterun_cmd_outcome(r->cmd, x, o)) {
+            judge(r, x, o);
+            o->output = x->output;
+            o->output_len = x->output_len;
+            x->output = NULL;
+        }
         o->duration_ms = x->duration_ms;
-        x->output = NULL;
     }
+    oa_staterun_cmd_free(r->cmd);
+    r->cmd = NULL;
     if (o && !o->comment) {
         oa_state_outcome_free(o);
         o = NULL;
@@ -215,29 +233,35 @@ static void on_exec_done(struct oa_exec_outcome *x, void *ud)
     r->cb(o, r->cb_ud);
 }
 
-/* Spawns one child with the request on stdin and fd 3 for the result. */
-static int spawn(struct oa_staterun *r, const char *file, char **argv, const struct oa_buf *req,
-                 uint64_t timeout_ms, oa_staterun_cb cb, void *ud, char *reterr, size_t errlen)
+/* Spawns spec's program with the runner's limits. */
+static int spawn(struct oa_staterun *r, struct oa_exec_spec *spec, uint64_t timeout_ms,
+                 oa_staterun_cb cb, void *ud, char *reterr, size_t errlen)
 {
-    struct oa_exec_spec spec = {0};
     int ret;
 
-    spec.file = file;
-    spec.argv = argv;
-    spec.env = r->env;
-    spec.input = req->data;
-    spec.input_len = req->len;
-    spec.timeout_ms = timeout_ms;
-    spec.kill_grace_ms = r->cfg.kill_grace_ms;
-    spec.output_limit = r->cfg.output_limit;
-    spec.result_fd = true;
+    spec->timeout_ms = timeout_ms;
+    spec->kill_grace_ms = r->cfg.kill_grace_ms;
+    spec->output_limit = r->cfg.output_limit;
     r->cb = cb;
     r->cb_ud = ud;
     r->timeout_ms = timeout_ms;
-    ret = oa_exec_start(r->loop, &spec, on_exec_done, r, &r->current);
-    if (ret < 0)
+    ret = oa_exec_start(r->loop, spec, on_exec_done, r, &r->current);
+    if (ret < 0) {
         snprintf(reterr, errlen, "cannot start the child process: %s", oa_strerror(ret));
+        oa_staterun_cmd_free(r->cmd);
+        r->cmd = NULL;
+    }
     return ret;
+}
+
+/* Spawns one child with the request on stdin and fd 3 for the result. */
+static int spawn_child(struct oa_staterun *r, char **argv, const struct oa_buf *req,
+                       uint64_t timeout_ms, oa_staterun_cb cb, void *ud, char *reterr,
+                       size_t errlen)
+{
+    struct oa_exec_spec spec = {argv[0], argv, r->env, NULL, req->data, req->len, 0, 0, 0, true};
+
+    return spawn(r, &spec, timeout_ms, cb, ud, reterr, errlen);
 }
 
 /* An executable named like the module in the repository's modules/ folder
@@ -265,6 +289,8 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     char path[4096];
     const char *ext = external_module(r, st->module, path, sizeof(path));
     char *argv[] = {(char *)(ext ? ext : r->cfg.self_exe), ext ? NULL : (char *)"exec-state", NULL};
+    struct oa_exec_spec spec = {0};
+    uint64_t timeout_ms;
     struct oa_buf req;
     int ret;
 
@@ -272,8 +298,11 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
         snprintf(reterr, errlen, "unknown module '%s'", st->module);
         return -ENOENT;
     }
+    timeout_ms = oa_builtins_timeout_ms(ext ? NULL : m, st->parameter, r->cfg.state_timeout_ms);
     if (ext)
         oa_debug("staterun: %s runs the external module %s", st->id, ext);
+    else if (m == &oa_mod_linux_cmd && oa_staterun_cmd_plan(r, st, &spec))
+        return spawn(r, &spec, timeout_ms, cb, ud, reterr, errlen);
     oa_buf_init(&req, SIZE_MAX);
     ret = oa_child_encode_request(st,
                                   &(struct oa_child_settings){r->cfg.dry_run, r->cfg.watch_dir,
@@ -283,9 +312,7 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     if (ret < 0)
         snprintf(reterr, errlen, "cannot prepare the state's request: %s", oa_strerror(ret));
     else
-        ret = spawn(r, argv[0], argv, &req,
-                    oa_builtins_timeout_ms(ext ? NULL : m, st->parameter, r->cfg.state_timeout_ms),
-                    cb, ud, reterr, errlen);
+        ret = spawn_child(r, argv, &req, timeout_ms, cb, ud, reterr, errlen);
     oa_buf_done(&req);
     return ret;
 }
@@ -337,8 +364,7 @@ int oa_staterun_prepare(struct oa_staterun *r, const char *repo, const char *tag
     if (ret < 0)
         snprintf(reterr, errlen, "cannot prepare the request: %s", oa_strerror(ret));
     else
-        ret =
-            spawn(r, r->cfg.self_exe, argv, &req, r->cfg.state_timeout_ms, cb, ud, reterr, errlen);
+        ret = spawn_child(r, argv, &req, r->cfg.state_timeout_ms, cb, ud, reterr, errlen);
     oa_buf_done(&req);
     /* A timeout or a crash is told as the sync's, not the first state's. */
     if (ret == 0)

@@ -2,7 +2,9 @@
 /*
  * Runs one state as a child process: `opsagent exec-state` with the request
  * on stdin and a clean environment, the state's own timeout, and the
- * judgement of what came back (the fd 3 result, else the exit status).
+ * judgement of what came back (the fd 3 result, else the exit status). A
+ * linux.cmd state's shell is spawned by the agent itself when that is
+ * equivalent (agent/staterun_cmd.c), saving a process per state.
  * The StatesWorker drives it through its runner interface.
  */
 #ifndef OA_STATERUN_H
@@ -14,6 +16,7 @@
 #include <uv.h>
 
 #include "msg.h"
+#include "runas.h"
 
 /* What running a state produced; owned by whoever the callback hands it to. */
 struct oa_state_outcome {
@@ -60,6 +63,8 @@ struct oa_cfg;
 struct oa_staterun_cfg oa_staterun_cfg_from(const struct oa_cfg *cfg, const char *self_exe,
                                             bool dry_run);
 
+struct cmd_in_agent;
+
 struct oa_staterun {
     uv_loop_t *loop;
     struct oa_staterun_cfg cfg; /* strings borrowed; they outlive the runner */
@@ -67,6 +72,9 @@ struct oa_staterun {
     uint64_t timeout_ms;        /* the timeout that applies to it */
     char *context;              /* put before the agent's own comments on it, or NULL */
     char **env;                 /* every child's environment (see child_env) */
+    struct oa_runas self;       /* the agent's own user, for shells it runs itself */
+    bool self_ok;               /* self was looked up */
+    struct cmd_in_agent *cmd;   /* the linux.cmd state run without exec-state, or NULL */
     oa_staterun_cb cb;
     void *cb_ud;
 };

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "fsutil.h"
+#include "linux_cmd.h"
 #include "modules.h"
 #include "runas.h"
 #include "tool.h"
@@ -131,47 +132,72 @@ static bool prepare_cwd(const struct oa_run_ctx *ctx, const char *cwd, struct oa
     return true;
 }
 
-static int run_shell(const struct oa_params *p, const char *cwd, const struct oa_runas *ra,
-                     const char *what, struct oa_outcome *out)
+bool oa_cmd_parent_may_run(const struct oa_params *p)
+{
+    return !oa_params_str(p, "user") && !oa_params_str(p, "group");
+}
+
+bool oa_cmd_check(const struct oa_run_ctx *ctx, const struct oa_params *p, struct oa_outcome *out)
+{
+    return validate(p, out) && prepare_cwd(ctx, oa_params_str(p, "cwd"), out) &&
+           guards_allow(p, out);
+}
+
+int oa_cmd_plan(const struct oa_run_ctx *ctx, const struct oa_params *p, const struct oa_runas *ra,
+                struct oa_cmd_plan *plan, struct oa_outcome *out)
 {
     const struct oa_pvalue *env = oa_params_get(p, "env");
     const char *shell = oa_params_str(p, "shell");
-    char *argv[4], status_text[128];
-    char **envp;
-    int status, r;
+    const char *cwd = oa_params_str(p, "cwd");
 
-    envp = oa_runas_env(ra, env->kv, env->present ? env->n : 0);
-    if (!envp) {
+    memset(plan, 0, sizeof(*plan));
+    describe(oa_params_str(p, "cmd"), plan->what, sizeof(plan->what));
+    if (ctx->dry_run) {
+        oa_outcome_set(out, true, true, "would run: %s", plan->what);
+        return 0;
+    }
+    plan->env = oa_runas_env(ra, env->kv, env->present ? env->n : 0);
+    if (!plan->env) {
         oa_outcome_set(out, false, false, "out of memory");
-        return -ENOMEM;
+        return 0;
     }
-    argv[0] = (char *)(shell ? shell : "/bin/sh");
-    argv[1] = (char *)"-c";
-    argv[2] = (char *)oa_params_str(p, "cmd");
-    argv[3] = NULL;
-    struct oa_tool t = {argv[0], argv, envp, cwd, ra, NULL};
-    r = oa_tool_run(&t, &status, out->comment, sizeof(out->comment));
-    oa_runas_env_free(envp);
-    if (r < 0) {
-        out->result = false;
-        return r;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        oa_outcome_set(out, true, true, "Command \"%s\" run", what);
+    plan->argv[0] = (char *)(shell ? shell : "/bin/sh");
+    plan->argv[1] = (char *)"-c";
+    plan->argv[2] = (char *)oa_params_str(p, "cmd");
+    plan->cwd = cwd ? cwd : CMD_DEFAULT_CWD;
+    return 1;
+}
+
+void oa_cmd_plan_done(struct oa_cmd_plan *plan)
+{
+    oa_runas_env_free(plan->env);
+    plan->env = NULL;
+}
+
+void oa_cmd_finish(const struct oa_cmd_plan *plan, int wait_status, struct oa_outcome *out)
+{
+    char status_text[128];
+
+    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
+        oa_outcome_set(out, true, true, "Command \"%s\" run", plan->what);
     else
-        oa_outcome_set(out, false, true, "Command \"%s\" %s", what,
-                       oa_tool_status_text(status, status_text, sizeof(status_text)));
-    return 0;
+        oa_outcome_set(out, false, true, "Command \"%s\" %s", plan->what,
+                       oa_tool_status_text(wait_status, status_text, sizeof(status_text)));
+}
+
+void oa_cmd_start_failed(const struct oa_cmd_plan *plan, int err, struct oa_outcome *out)
+{
+    /* The words of oa_tool_run, which reports the same failure in the child. */
+    oa_outcome_set(out, false, false, "cannot execute for %s: %s", plan->argv[0], strerror(err));
 }
 
 static int cmd_run(const struct oa_run_ctx *ctx, const struct oa_params *p, struct oa_outcome *out)
 {
-    const char *cwd = oa_params_str(p, "cwd");
+    struct oa_cmd_plan plan;
     struct oa_runas ra;
-    char what[128];
-    int r;
+    int status, r;
 
-    if (!validate(p, out) || !prepare_cwd(ctx, cwd, out) || !guards_allow(p, out))
+    if (!oa_cmd_check(ctx, p, out))
         return 0;
     r = oa_runas_lookup(oa_params_str(p, "user"), oa_params_str(p, "group"), &ra, out->comment,
                         sizeof(out->comment));
@@ -179,13 +205,17 @@ static int cmd_run(const struct oa_run_ctx *ctx, const struct oa_params *p, stru
         out->result = false;
         return 0;
     }
-    describe(oa_params_str(p, "cmd"), what, sizeof(what));
-    if (ctx->dry_run)
-        oa_outcome_set(out, true, true, "would run: %s", what);
-    else
-        r = run_shell(p, cwd ? cwd : CMD_DEFAULT_CWD, &ra, what, out);
+    if (oa_cmd_plan(ctx, p, &ra, &plan, out) == 1) {
+        struct oa_tool t = {plan.argv[0], plan.argv, plan.env, plan.cwd, &ra, NULL};
+        r = oa_tool_run(&t, &status, out->comment, sizeof(out->comment));
+        if (r < 0)
+            out->result = false;
+        else
+            oa_cmd_finish(&plan, status, out);
+        oa_cmd_plan_done(&plan);
+    }
     oa_runas_done(&ra);
-    return r;
+    return r < 0 ? r : 0;
 }
 
 const struct oa_module oa_mod_linux_cmd = {
