@@ -15,19 +15,14 @@
  */
 #include "common_git.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "common_sources.h"
+#include "common_vcs.h"
 #include "fsutil.h"
 #include "modules.h"
-#include "osinfo.h"
-#include "prereq.h"
-#include "runas.h"
 #include "tool.h"
 
 #define GIT_ARGS_MAX 8
@@ -42,22 +37,12 @@ static const struct oa_param_spec git_params[] = {
     {"user", OA_PT_LINE, 0},
 };
 
-/* One run of the state. */
+/* One run of the state: what every source module has, and git's own. */
 struct git {
-    const struct oa_run_ctx *ctx;
-    const char *repo, *rev, *key;
+    struct oa_vcs v;
+    const char *rev, *key;
     bool force;
-    char path[PATH_MAX]; /* without a trailing '/' */
-    char shown[1024];    /* repo as comments show it */
-    char secret[256];    /* repo's password, masked in the output */
-    char exe[PATH_MAX];
-    struct oa_runas ra;
-    char **env;
-    char why[1024]; /* why the last git call failed */
 };
-
-/* What is at `path`. */
-enum where { AT_MISSING, AT_EMPTY, AT_CLONE, AT_OTHER, AT_FILE };
 
 int oa_common_git_ssh_command(const char *key, char *buf, size_t len)
 {
@@ -89,12 +74,7 @@ int oa_common_git_ssh_command(const char *key, char *buf, size_t len)
 
 bool oa_common_git_revision_ok(const char *rev)
 {
-    if (!rev[0] || rev[0] == '-' || strstr(rev, ".."))
-        return false;
-    for (const char *c = rev; *c; c++)
-        if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-            return false;
-    return true;
+    return oa_vcs_revision_ok(rev) && !strstr(rev, "..");
 }
 
 const char *oa_common_git_ls_remote_sha(const char *out, char *buf, size_t len)
@@ -111,12 +91,11 @@ const char *oa_common_git_ls_remote_sha(const char *out, char *buf, size_t len)
 
 /* Runs git with args (NULL-terminated, at most GIT_ARGS_MAX) in the clone
  * (in_repo) or in "/". Returns 0 when it exited 0, 1 when it failed, or a
- * negative errno when it could not start; g->why says why for both. */
+ * negative errno when it could not start; g->v.why says why for both. */
 static int git_call(struct git *g, bool in_repo, struct oa_buf *capture, const char *const *args)
 {
-    char *argv[GIT_ARGS_MAX + 4], reason[512], what[64];
+    char *argv[GIT_ARGS_MAX + 4], what[64];
     size_t n = 0;
-    int status, r;
 
     argv[n++] = (char *)"git";
     argv[n++] = (char *)"-c";
@@ -124,36 +103,25 @@ static int git_call(struct git *g, bool in_repo, struct oa_buf *capture, const c
     for (size_t i = 0; args[i] && i < GIT_ARGS_MAX; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
-    struct oa_tool t = {g->exe, argv, g->env, in_repo ? g->path : NULL, &g->ra, capture};
-    r = oa_common_sources_run(&t, g->secret, &status, reason, sizeof(reason));
-    if (r < 0) {
-        snprintf(g->why, sizeof(g->why), "%s", reason);
-        return r;
-    }
-    if (oa_tool_ok(status))
-        return 0;
     snprintf(what, sizeof(what), "git %s", args[0]);
-    oa_common_sources_failure(what, status, reason, g->why, sizeof(g->why));
-    return 1;
+    return oa_vcs_call(&g->v, in_repo ? g->v.path : NULL, capture, NULL, argv, what);
 }
 
 /* Runs a git query in the clone; its first line (trimmed) goes to buf.
  * Returns whether it succeeded ("" in buf otherwise). A query failing is an
- * answer, not an error: g->why is kept. */
+ * answer, not an error: g->v.why is kept. */
 static bool git_out(struct git *g, const char *const *args, char *buf, size_t len)
 {
-    char why[sizeof(g->why)];
-    struct oa_buf out;
-    bool ok;
+    char *argv[GIT_ARGS_MAX + 4];
+    size_t n = 0;
 
-    memcpy(why, g->why, sizeof(why));
-    oa_buf_init(&out, 65536);
-    ok = git_call(g, true, &out, args) == 0;
-    memcpy(g->why, why, sizeof(why));
-    snprintf(buf, len, "%.*s", ok && out.data ? (int)strcspn(out.data, "\r\n") : 0,
-             ok && out.data ? out.data : "");
-    oa_buf_done(&out);
-    return ok && buf[0];
+    argv[n++] = (char *)"git";
+    argv[n++] = (char *)"-c";
+    argv[n++] = (char *)"advice.detachedHead=false";
+    for (size_t i = 0; args[i] && i < GIT_ARGS_MAX; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    return oa_vcs_query(&g->v, g->v.path, NULL, argv, buf, len);
 }
 
 /* a and b into buf; false when they do not fit. */
@@ -186,11 +154,11 @@ static bool is_branch(struct git *g, const char *rev)
 }
 
 /* The commit of branch at repo (git ls-remote). Returns 0 ("" when the
- * remote has no such branch) or a negative code with g->why. */
+ * remote has no such branch) or a negative code with g->v.why. */
 static int remote_head(struct git *g, const char *branch, char *sha, size_t len)
 {
     char ref[PATH_MAX];
-    const char *args[] = {"ls-remote", "--", g->repo, ref, NULL};
+    const char *args[] = {"ls-remote", "--", g->v.repo, ref, NULL};
     struct oa_buf out;
     int r;
 
@@ -205,7 +173,7 @@ static int remote_head(struct git *g, const char *branch, char *sha, size_t len)
 }
 
 /* Whether the clone is already where the state wants it (§9.1 A.2):
- * 1 yes (note says where), 0 no, or a negative code with g->why. */
+ * 1 yes (note says where), 0 no, or a negative code with g->v.why. */
 static int up_to_date(struct git *g, const char *cur, const char *br, char *note, size_t len)
 {
     char sha[SHA_MAX], remote[SHA_MAX];
@@ -242,13 +210,13 @@ static void head_of(struct git *g, char *cur, char *br, size_t brlen)
 static int set_origin(struct git *g)
 {
     static const char *const get[] = {"remote", "get-url", "origin", NULL};
-    const char *set[] = {"remote", "set-url", "origin", g->repo, NULL};
-    const char *add[] = {"remote", "add", "origin", g->repo, NULL};
+    const char *set[] = {"remote", "set-url", "origin", g->v.repo, NULL};
+    const char *add[] = {"remote", "add", "origin", g->v.repo, NULL};
     char url[2048];
 
     if (!git_out(g, get, url, sizeof(url)))
         return git_call(g, true, NULL, add);
-    return strcmp(url, g->repo) == 0 ? 0 : git_call(g, true, NULL, set);
+    return strcmp(url, g->v.repo) == 0 ? 0 : git_call(g, true, NULL, set);
 }
 
 /* Fetches what the checkout needs: always for a branch (it may have moved),
@@ -267,7 +235,8 @@ static int fetch(struct git *g)
     if (!resolve(g, g->rev, sha, sizeof(sha))[0] && (r = git_call(g, true, NULL, tags)) != 0)
         return r;
     if (!resolve(g, g->rev, sha, sizeof(sha))[0] && !is_branch(g, g->rev)) {
-        snprintf(g->why, sizeof(g->why), "revision %.200s not found in %.800s", g->rev, g->shown);
+        snprintf(g->v.why, sizeof(g->v.why), "revision %.200s not found in %.800s", g->rev,
+                 g->v.shown);
         return 1;
     }
     return 0;
@@ -297,7 +266,7 @@ static int update(struct git *g)
 
 static int clone(struct git *g)
 {
-    const char *args[] = {"clone", "--", g->repo, g->path, NULL};
+    const char *args[] = {"clone", "--", g->v.repo, g->v.path, NULL};
     const char *co[] = {"checkout", g->rev, "--", NULL};
     int r = git_call(g, false, NULL, args);
 
@@ -306,56 +275,11 @@ static int clone(struct git *g)
     return r;
 }
 
-static int inspect(const char *path, enum where *ret)
-{
-    char dotgit[PATH_MAX + 8];
-    struct dirent *e;
-    struct stat st;
-    DIR *d;
-
-    if (stat(path, &st) < 0) {
-        *ret = AT_MISSING;
-        return errno == ENOENT ? 0 : -errno;
-    }
-    *ret = AT_FILE;
-    if (!S_ISDIR(st.st_mode))
-        return 0;
-    snprintf(dotgit, sizeof(dotgit), "%s/.git", path);
-    *ret = AT_CLONE;
-    if (oa_fs_exists(dotgit))
-        return 0;
-    if (!(d = opendir(path)))
-        return -errno;
-    *ret = AT_EMPTY;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
-            *ret = AT_OTHER;
-    closedir(d);
-    return 0;
-}
-
 static bool validate(struct git *g, const struct oa_params *p, struct oa_outcome *out)
 {
-    const char *path = oa_params_str(p, "path");
-    size_t n = strlen(path);
-
-    while (n > 1 && path[n - 1] == '/')
-        n--;
-    if (!oa_fs_is_absolute(path) || n >= sizeof(g->path)) {
-        oa_outcome_set(out, false, false, "parameter 'path': '%s' is not an absolute path", path);
-        return false;
-    }
-    snprintf(g->path, sizeof(g->path), "%.*s", (int)n, path);
-    g->repo = oa_params_str(p, "repo");
     g->rev = oa_params_str(p, "revision");
     g->key = oa_params_str(p, "ssh-key-file");
     g->force = oa_params_bool(p, "force", false);
-    oa_common_sources_mask_url(g->repo, g->shown, sizeof(g->shown));
-    oa_common_sources_url_secret(g->repo, g->secret, sizeof(g->secret));
-    if (g->repo[0] == '-') {
-        oa_outcome_set(out, false, false, "parameter 'repo': '%s' is not a repository", g->shown);
-        return false;
-    }
     if (g->rev && !oa_common_git_revision_ok(g->rev)) {
         oa_outcome_set(out, false, false, "parameter 'revision': '%s' is not a revision", g->rev);
         return false;
@@ -386,30 +310,7 @@ static int make_env(struct git *g, struct oa_outcome *out)
                                     : "the path is too long");
         return r;
     }
-    g->env = oa_runas_env(&g->ra, extra, g->key ? 2 : 1);
-    if (!g->env) {
-        oa_outcome_set(out, false, false, "out of memory");
-        return -ENOMEM;
-    }
-    return 0;
-}
-
-/* Makes sure git exists; in a dry run it may stay missing (*usable false). */
-static int ensure_git(struct git *g, bool *usable, struct oa_outcome *out)
-{
-    struct oa_osinfo os;
-    bool installed;
-    int r;
-
-    oa_osinfo_read(&os);
-    if ((r = oa_prereq_ensure(g->ctx, &os, "git", "git", "git", &installed, out)) < 0)
-        return r;
-    *usable = oa_tool_which("git", g->exe, sizeof(g->exe)) != NULL;
-    if (!*usable && !g->ctx->dry_run) {
-        oa_outcome_set(out, false, false, "git is not installed");
-        return -ENOENT;
-    }
-    return 0;
+    return oa_vcs_make_env(&g->v, extra, g->key ? 2 : 1, out);
 }
 
 static void report_clone(struct git *g, int r, struct oa_outcome *out)
@@ -418,17 +319,17 @@ static void report_clone(struct git *g, int r, struct oa_outcome *out)
 
     if (r != 0) {
         /* A failed checkout after the clone leaves the clone: a change. */
-        snprintf(dotgit, sizeof(dotgit), "%s/.git", g->path);
-        oa_outcome_set(out, false, oa_fs_exists(dotgit), "cannot clone %s into %s: %s", g->shown,
-                       g->path, g->why);
+        snprintf(dotgit, sizeof(dotgit), "%s/.git", g->v.path);
+        oa_outcome_set(out, false, oa_fs_exists(dotgit), "cannot clone %s into %s: %s", g->v.shown,
+                       g->v.path, g->v.why);
         return;
     }
     head_of(g, cur, br, sizeof(br));
     if (g->rev)
-        oa_outcome_set(out, true, true, "cloned %s into %s at %s (%.7s)", g->shown, g->path, g->rev,
-                       cur);
+        oa_outcome_set(out, true, true, "cloned %s into %s at %s (%.7s)", g->v.shown, g->v.path,
+                       g->rev, cur);
     else
-        oa_outcome_set(out, true, true, "cloned %s into %s at %.7s", g->shown, g->path, cur);
+        oa_outcome_set(out, true, true, "cloned %s into %s at %.7s", g->v.shown, g->v.path, cur);
 }
 
 /* An existing clone: no-op, dry-run report, or update (§9.1 A). */
@@ -440,22 +341,23 @@ static void on_clone(struct git *g, struct oa_outcome *out)
     head_of(g, cur, br, sizeof(br));
     r = up_to_date(g, cur, br, note, sizeof(note));
     if (r < 0) {
-        oa_outcome_set(out, false, false, "cannot check %s: %s", g->shown, g->why);
+        oa_outcome_set(out, false, false, "cannot check %s: %s", g->v.shown, g->v.why);
     } else if (r > 0) {
-        oa_outcome_set(out, true, false, "%s is at %s (%.7s), no changes", g->path, note, cur);
-    } else if (g->ctx->dry_run) {
-        oa_outcome_set(out, true, true, "would update %s from %.7s to %s", g->path,
+        oa_outcome_set(out, true, false, "%s is at %s (%.7s), no changes", g->v.path, note, cur);
+    } else if (g->v.ctx->dry_run) {
+        oa_outcome_set(out, true, true, "would update %s from %.7s to %s", g->v.path,
                        cur[0] ? cur : "nothing", g->rev ? g->rev : br);
     } else if ((r = update(g)) != 0) {
         head_of(g, now, br, sizeof(br));
-        oa_outcome_set(out, false, strcmp(now, cur) != 0, "cannot update %s: %s", g->path, g->why);
+        oa_outcome_set(out, false, strcmp(now, cur) != 0, "cannot update %s: %s", g->v.path,
+                       g->v.why);
     } else {
         head_of(g, now, br, sizeof(br));
         if (strcmp(now, cur) == 0)
-            oa_outcome_set(out, true, false, "%s is at %s (%.7s), no changes", g->path,
+            oa_outcome_set(out, true, false, "%s is at %s (%.7s), no changes", g->v.path,
                            g->rev ? g->rev : br, now);
         else
-            oa_outcome_set(out, true, true, "updated %s: %.7s → %.7s%s%s", g->path,
+            oa_outcome_set(out, true, true, "updated %s: %.7s → %.7s%s%s", g->v.path,
                            cur[0] ? cur : "nothing", now, g->rev ? " at " : "",
                            g->rev ? g->rev : "");
     }
@@ -463,51 +365,45 @@ static void on_clone(struct git *g, struct oa_outcome *out)
 
 static void converge(struct git *g, struct oa_outcome *out)
 {
-    enum where at;
+    enum oa_vcs_where at;
     bool usable;
     int r;
 
-    if ((r = inspect(g->path, &at)) < 0) {
-        oa_outcome_set(out, false, false, "cannot inspect %s: %s", g->path, strerror(-r));
+    if ((r = oa_vcs_inspect(g->v.path, ".git", &at)) < 0) {
+        oa_outcome_set(out, false, false, "cannot inspect %s: %s", g->v.path, strerror(-r));
         return;
     }
-    if (at == AT_FILE || at == AT_OTHER) {
-        oa_outcome_set(out, false, false, "%s %s", g->path,
-                       at == AT_FILE ? "exists and is not a directory"
-                                     : "exists, is not empty and is not a git clone");
+    if (at == OA_VCS_FILE || at == OA_VCS_OTHER) {
+        oa_outcome_set(out, false, false, "%s %s", g->v.path,
+                       at == OA_VCS_FILE ? "exists and is not a directory"
+                                         : "exists, is not empty and is not a git clone");
         return;
     }
-    if (ensure_git(g, &usable, out) < 0)
+    if (oa_vcs_ensure_tool(&g->v, "git", "git", &usable, out) < 0)
         return;
-    if (!usable || (g->ctx->dry_run && at != AT_CLONE)) {
-        if (at == AT_CLONE)
-            oa_outcome_set(out, true, true, "would install git, then update %s", g->path);
+    if (!usable || (g->v.ctx->dry_run && at != OA_VCS_REPO)) {
+        if (at == OA_VCS_REPO)
+            oa_outcome_set(out, true, true, "would install git, then update %s", g->v.path);
         else
             oa_outcome_set(out, true, true, "would %sclone %s into %s",
-                           usable ? "" : "install git, then ", g->shown, g->path);
+                           usable ? "" : "install git, then ", g->v.shown, g->v.path);
         return;
     }
-    if (at == AT_CLONE)
+    if (at == OA_VCS_REPO)
         on_clone(g, out);
     else
         report_clone(g, clone(g), out);
+    /* Installing git was a change of its own, whatever the clone did. */
+    out->changed |= g->v.installed;
 }
 
 static int git_run(const struct oa_run_ctx *ctx, const struct oa_params *p, struct oa_outcome *out)
 {
-    struct git g = {.ctx = ctx};
+    struct git g = {0};
 
-    if (!validate(&g, p, out))
-        return 0;
-    if (oa_runas_lookup(oa_params_str(p, "user"), NULL, &g.ra, out->comment, sizeof(out->comment)) <
-        0) {
-        out->result = false;
-        return 0;
-    }
-    if (make_env(&g, out) == 0)
+    if (oa_vcs_setup(&g.v, ctx, "git", p, out) && validate(&g, p, out) && make_env(&g, out) == 0)
         converge(&g, out);
-    oa_runas_env_free(g.env);
-    oa_runas_done(&g.ra);
+    oa_vcs_done(&g.v);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ static const char *const step_names[] = {[STEP_IDS] = "switch user",
                                          [STEP_STDIN] = "open /dev/null",
                                          [STEP_EXEC] = "execute"};
 
-static void child(const struct oa_tool *t, int report_fd, int out_fd)
+static void child(const struct oa_tool *t, int report_fd, int out_fd, int in_fd)
 {
     int failure[2] = {STEP_IDS, 0};
     int fd, r;
@@ -44,7 +45,7 @@ static void child(const struct oa_tool *t, int report_fd, int out_fd)
     if (chdir(t->cwd ? t->cwd : "/") < 0)
         goto fail_errno;
     failure[0] = STEP_STDIN;
-    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
         goto fail_errno;
     failure[0] = STEP_EXEC;
@@ -54,6 +55,32 @@ fail_errno:
 fail:
     (void)!write(report_fd, failure, sizeof(failure));
     _exit(127);
+}
+
+/* The tool's input in a private in-memory file (no pipe to keep fed, so a
+ * tool that never reads it cannot block us), at offset 0. Returns the fd or
+ * a negative errno. */
+static int input_file(const char *text)
+{
+    size_t len = strlen(text), done = 0;
+    int fd = memfd_create("tool-input", MFD_CLOEXEC), err;
+
+    if (fd < 0)
+        return -errno;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto fail;
+        done += (size_t)n;
+    }
+    if (lseek(fd, 0, SEEK_SET) == 0)
+        return fd;
+fail:
+    err = errno;
+    close(fd);
+    return -err;
 }
 
 /* Reads the captured stdout until the tool closes it. */
@@ -73,16 +100,26 @@ static void drain(int fd, struct oa_buf *capture)
 
 int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t errlen)
 {
-    int report[2], out[2] = {-1, -1}, failure[2], status;
+    int report[2], out[2] = {-1, -1}, failure[2], status, in_fd = -1;
     ssize_t n;
     pid_t pid;
 
-    if (pipe2(report, O_CLOEXEC) < 0)
-        return -errno;
+    if (t->input && (in_fd = input_file(t->input)) < 0) {
+        snprintf(reterr, errlen, "cannot prepare the input of %s: %s", t->path, strerror(-in_fd));
+        return in_fd;
+    }
+    if (pipe2(report, O_CLOEXEC) < 0) {
+        int err = errno;
+        if (in_fd >= 0)
+            close(in_fd);
+        return -err;
+    }
     if (t->capture && pipe2(out, O_CLOEXEC) < 0) {
         int err = errno;
         close(report[0]);
         close(report[1]);
+        if (in_fd >= 0)
+            close(in_fd);
         return -err;
     }
     /* Output written by the module so far must come before the tool's. */
@@ -91,6 +128,8 @@ int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t e
     pid = fork();
     if (pid < 0) {
         int err = errno;
+        if (in_fd >= 0)
+            close(in_fd);
         close(report[0]);
         close(report[1]);
         if (out[0] >= 0) {
@@ -101,7 +140,9 @@ int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t e
         return -err;
     }
     if (pid == 0)
-        child(t, report[1], out[1]);
+        child(t, report[1], out[1], in_fd);
+    if (in_fd >= 0)
+        close(in_fd);
     close(report[1]);
     if (out[1] >= 0)
         close(out[1]);
@@ -172,7 +213,7 @@ int oa_tool_exec(char *const argv[], const char *const *extra_env, struct oa_buf
         snprintf(why, len, "out of memory");
         return -ENOMEM;
     }
-    struct oa_tool t = {path, argv, envp, NULL, NULL, capture};
+    struct oa_tool t = {path, argv, envp, NULL, NULL, capture, NULL};
     r = oa_tool_run(&t, ret_status, why, len);
     oa_runas_env_free(envp);
     oa_runas_done(&ra);

@@ -22,6 +22,9 @@ struct oa_tool {
     const struct oa_runas *runas; /* NULL: the agent's own ids */
     struct oa_buf *capture;       /* NULL: stdout is the state's output; else it is kept here
                                    * (bytes over the buffer's cap are read and dropped) */
+    const char *input;            /* NULL: stdin is /dev/null; else the tool reads this text
+                                   * (a secret such as svn's --password-from-stdin, kept out
+                                   * of argv where ps shows it) */
 };
 
 /* Runs the tool and waits for it. Returns 0 with its wait status in
