@@ -54,6 +54,8 @@ static const struct oa_module *const table[] = {
     &oa_mod_linux_file,
     &oa_mod_linux_dir,
     &oa_mod_linux_symlink,
+    &oa_mod_common_hg,
+    &oa_mod_common_svn,
 #ifdef OA_TEST_MODULES
     &oa_mod_test_watch,
 #endif

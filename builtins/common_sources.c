@@ -8,6 +8,7 @@
  */
 #include "common_sources.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -96,7 +97,10 @@ void oa_common_sources_reason_feed(struct oa_common_sources_reason *r, const cha
     n = strcspn(s, "\r\n");
     if (r->strong || n == 0 || r->len == 0)
         return;
-    if (starts_with_word(s, "fatal") || starts_with_word(s, "error")) {
+    /* git's "fatal:", hg's "abort:", svn's "svn: E170000: …". */
+    if (starts_with_word(s, "fatal") || starts_with_word(s, "error") ||
+        starts_with_word(s, "abort") ||
+        (strncmp(s, "svn: E", 6) == 0 && isdigit((unsigned char)s[6]))) {
         r->strong = true;
     } else if (r->reason[0] || starts_with_word(s, "warning") || starts_with_word(s, "hint") ||
                starts_with_word(s, "deprecation") || starts_with_word(s, "notice")) {

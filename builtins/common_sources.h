@@ -29,7 +29,8 @@ const char *oa_common_sources_url_secret(const char *url, char *buf, size_t len)
 const char *oa_common_sources_mask(const char *line, const char *secret, char *out, size_t len);
 
 /* Keeps, of the lines a failing tool wrote on stderr, the one a comment
- * should quote: the first "fatal:"/"error:"/"ERROR:" line (any case), else
+ * should quote: the first "fatal:"/"error:"/"ERROR:"/"abort:" (any case) or
+ * "svn: E<digits>" line, else
  * the first other non-blank line that is not a warning or a hint. Feed every
  * line in order; reason starts as "" and is cut to fit len. */
 struct oa_common_sources_reason {

@@ -114,6 +114,7 @@ int oa_vcs_call(struct oa_vcs *v, const char *cwd, struct oa_buf *capture, const
     int status, r;
 
     r = oa_common_sources_run(&t, v->secret, &status, reason, sizeof(reason));
+    v->status = r == 0 ? status : -1;
     if (r < 0) {
         snprintf(v->why, sizeof(v->why), "%s", reason);
         return r;

@@ -39,6 +39,7 @@ struct oa_vcs {
     struct oa_runas ra;
     char **env;
     bool installed; /* the tool was installed by this run (or would be, in a dry run) */
+    int status;     /* the wait status of the last call that ran */
     char why[1024]; /* why the last call failed */
 };
 

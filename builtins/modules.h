@@ -28,6 +28,8 @@ extern const struct oa_module oa_mod_linux_supervisord;
 extern const struct oa_module oa_mod_linux_file;
 extern const struct oa_module oa_mod_linux_dir;
 extern const struct oa_module oa_mod_linux_symlink;
+extern const struct oa_module oa_mod_common_hg;
+extern const struct oa_module oa_mod_common_svn;
 #ifdef OA_TEST_MODULES
 /* Modules that exist only in builds with tests (test_*.c). */
 extern const struct oa_module oa_mod_test_watch;

@@ -58,6 +58,11 @@ static void the_reason_is_the_first_error_line(void **unused)
         {{"\n", "gzip: stdin: not in gzip format\n", "tar: Child returned status 1\n", NULL},
          "gzip: stdin: not in gzip format"},
         {{"hint: use --force\n", "warning: nothing\n", NULL}, ""},
+        {{"pulling from /srv/x\n", "abort: repository /srv/x not found\n", NULL},
+         "abort: repository /srv/x not found"},
+        {{"Updating 'wc':\n", "svn: warning: W155010: x\n", "svn: E160006: No such revision 9\n",
+          NULL},
+         "svn: E160006: No such revision 9"},
         {{"error: pathspec 'x' did not match\r\n", NULL}, "error: pathspec 'x' did not match"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
