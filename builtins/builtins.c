@@ -56,6 +56,11 @@ static const struct oa_module *const table[] = {
     &oa_mod_linux_symlink,
     &oa_mod_common_hg,
     &oa_mod_common_svn,
+    &oa_mod_linux_puppet_apply,
+    &oa_mod_linux_puppet_run,
+    &oa_mod_linux_puppet_agent,
+    &oa_mod_linux_chef_solo,
+    &oa_mod_linux_chef_client,
 #ifdef OA_TEST_MODULES
     &oa_mod_test_watch,
 #endif

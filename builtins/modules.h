@@ -30,6 +30,11 @@ extern const struct oa_module oa_mod_linux_dir;
 extern const struct oa_module oa_mod_linux_symlink;
 extern const struct oa_module oa_mod_common_hg;
 extern const struct oa_module oa_mod_common_svn;
+extern const struct oa_module oa_mod_linux_puppet_apply;
+extern const struct oa_module oa_mod_linux_puppet_run;
+extern const struct oa_module oa_mod_linux_puppet_agent;
+extern const struct oa_module oa_mod_linux_chef_solo;
+extern const struct oa_module oa_mod_linux_chef_client;
 #ifdef OA_TEST_MODULES
 /* Modules that exist only in builds with tests (test_*.c). */
 extern const struct oa_module oa_mod_test_watch;
