@@ -61,6 +61,8 @@ static const struct oa_module *const table[] = {
     &oa_mod_linux_puppet_agent,
     &oa_mod_linux_chef_solo,
     &oa_mod_linux_chef_client,
+    &oa_mod_linux_mesos_master,
+    &oa_mod_linux_mesos_slave,
 #ifdef OA_TEST_MODULES
     &oa_mod_test_watch,
 #endif

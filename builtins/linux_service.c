@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "fsutil.h"
+#include "linux_service.h"
 #include "modules.h"
 #include "osinfo.h"
 #include "tool.h"
@@ -341,6 +342,18 @@ static void handle_service(const struct oa_run_ctx *ctx, const struct svc *s, co
         oa_item_set(it, true, false, "%s already running", s->name);
     else
         start_service(ctx, s, it);
+}
+
+void oa_service_keep_running(const struct oa_run_ctx *ctx, const char *name, bool restart,
+                             struct oa_item *it)
+{
+    struct oa_osinfo os;
+    char path[4096];
+    struct svc s;
+
+    oa_osinfo_read(&os);
+    service_setup(&s, name, os.init, oa_tool_which("service", path, sizeof(path)) != NULL);
+    handle_service(ctx, &s, "restart", restart, it);
 }
 
 static bool names_valid(const struct oa_pvalue *names, struct oa_outcome *out)

@@ -35,6 +35,8 @@ extern const struct oa_module oa_mod_linux_puppet_run;
 extern const struct oa_module oa_mod_linux_puppet_agent;
 extern const struct oa_module oa_mod_linux_chef_solo;
 extern const struct oa_module oa_mod_linux_chef_client;
+extern const struct oa_module oa_mod_linux_mesos_master;
+extern const struct oa_module oa_mod_linux_mesos_slave;
 #ifdef OA_TEST_MODULES
 /* Modules that exist only in builds with tests (test_*.c). */
 extern const struct oa_module oa_mod_test_watch;
