@@ -135,7 +135,7 @@ static int ensure_chef(struct chef *c, struct oa_outcome *out)
                 r = -EIO;
     }
     if (r < 0)
-        oa_outcome_set(out, false, true, "chef %s cannot be installed: %s",
+        oa_outcome_set(out, false, true, "chef%s%s cannot be installed: %s", c->version ? " " : "",
                        c->version ? c->version : "", why);
     return r;
 }

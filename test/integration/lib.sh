@@ -125,8 +125,8 @@ expect_state_like() {
     [[ "$got" =~ ^$1\ $2\ $3$ ]] || fail "result '$got', expected '$1 $2 $3'"
 }
 
-# in_sandbox: re-runs the calling test as root in new mount and pid
-# namespaces with private copies of /etc and an empty /opt, so that it may
+# in_sandbox: re-runs the calling test as root in new mount, pid and UTS
+# (host name) namespaces with private copies of /etc and an empty /opt, so that it may
 # create users and directories without touching the machine. Exits 77
 # (skipped) where that is not possible.
 in_sandbox() {
@@ -137,12 +137,12 @@ in_sandbox() {
         mount -t tmpfs -o mode=0755 opsagent-test /opt
         return 0
     fi
-    if [ "$(id -u)" -ne 0 ] || ! unshare --mount --pid --fork --mount-proc true 2>/dev/null; then
+    if [ "$(id -u)" -ne 0 ] || ! unshare --mount --uts --pid --fork --mount-proc true 2>/dev/null; then
         echo "SKIP: needs root and unshare (mount and pid namespaces)"
         exit 77
     fi
     rm -rf "$T"
-    exec unshare --mount --pid --fork --mount-proc env OA_IN_SANDBOX=1 bash "$0" "$@"
+    exec unshare --mount --uts --pid --fork --mount-proc env OA_IN_SANDBOX=1 bash "$0" "$@"
 }
 
 # sandbox_tmpfs DIR...: an empty tmpfs over each DIR (created if missing),
