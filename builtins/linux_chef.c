@@ -223,7 +223,8 @@ static void finish(struct chef *c, const struct oa_params *p, struct oa_cm_argv 
     }
     if (ensure_chef(c, out) < 0)
         return;
-    if (!c->usable) /* a dry run: chef is not there to ask */
+    /* A dry run: chef is not there to ask, or not the chef the state wants. */
+    if (!c->usable || (c->installed && c->ctx->dry_run))
         oa_outcome_set(out, true, true, "would install chef%s%s, then run %s",
                        c->version ? " " : "", c->version ? c->version : "", c->tool);
     else

@@ -126,6 +126,14 @@ enum oa_cm_puppet_exit oa_cm_puppet_exit(int wait_status)
     }
 }
 
+bool oa_cm_puppet_noop_events(const char *out)
+{
+    for (const char *p = out; p && (p = strstr(p, "(noop)")); p++)
+        if (p[6] == '\n' || p[6] == '\r' || p[6] == '\0')
+            return true;
+    return false;
+}
+
 const char *oa_cm_puppet_cache_flag(const char *puppet_version)
 {
     return atoi(puppet_version) > 0 && atoi(puppet_version) < 4 ? "--ignorecache"

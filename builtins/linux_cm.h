@@ -54,6 +54,10 @@ bool oa_cm_version_matches(const char *installed, const char *wanted);
 enum oa_cm_puppet_exit { OA_CM_NO_CHANGES, OA_CM_CHANGES, OA_CM_FAILED };
 enum oa_cm_puppet_exit oa_cm_puppet_exit(int wait_status);
 
+/* Whether a --noop run's output reports a change it would have made (an
+ * event ending in "(noop)"): Puppet 4 and later exit 0 from such a run. */
+bool oa_cm_puppet_noop_events(const char *out);
+
 /* The option that makes `puppet agent` ignore a cached catalog: Puppet 3's
  * --ignorecache (removed in Puppet 4) or --no-use_cached_catalog. */
 const char *oa_cm_puppet_cache_flag(const char *puppet_version);

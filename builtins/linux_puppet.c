@@ -26,6 +26,7 @@
 #include "tool.h"
 
 #define PUPPET_VERSION_MAX 64
+#define PUPPET_OUTPUT_MAX (16u << 20)
 
 static const struct oa_param_spec apply_params[] = {
     {"manifests", OA_PT_ARRAY, OA_PF_REQUIRED},
@@ -172,20 +173,29 @@ static int run_puppet(struct puppet *pp, struct oa_cm_argv *a, enum oa_cm_puppet
 {
     char line[2048], reason[512];
     struct oa_runas ra;
+    struct oa_buf cap;
     int status, r;
 
     printf("+ %s\n", oa_cm_argv_line(a, line, sizeof(line)));
     if ((r = oa_runas_lookup(NULL, NULL, &ra, why, len)) < 0)
         return r;
-    struct oa_tool t = {pp->exe, a->v, oa_runas_env(&ra, NULL, 0), NULL, NULL, NULL, NULL};
+    oa_buf_init(&cap, PUPPET_OUTPUT_MAX);
+    struct oa_tool t = {pp->exe, a->v, oa_runas_env(&ra, NULL, 0), NULL, NULL, &cap, NULL};
     r = t.envp ? oa_common_sources_run(&t, NULL, &status, reason, sizeof(reason)) : -ENOMEM;
     oa_runas_env_free((char **)t.envp);
     oa_runas_done(&ra);
+    if (cap.data)
+        fputs(cap.data, stdout);
+    *kind = r < 0 ? OA_CM_FAILED : oa_cm_puppet_exit(status);
+    /* Puppet 4 and later exit 0 from a --noop run that found changes: its
+     * events say "(noop)" instead. */
+    if (*kind == OA_CM_NO_CHANGES && pp->ctx->dry_run && oa_cm_puppet_noop_events(cap.data))
+        *kind = OA_CM_CHANGES;
+    oa_buf_done(&cap);
     if (r < 0) {
         snprintf(why, len, "%s", r == -ENOMEM ? "out of memory" : reason);
         return r;
     }
-    *kind = oa_cm_puppet_exit(status);
     if (*kind == OA_CM_FAILED) {
         char what[64];
         snprintf(what, sizeof(what), "puppet %s", a->v[1]);

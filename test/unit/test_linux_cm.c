@@ -98,6 +98,10 @@ static void puppet_exit_codes(void **unused)
     assert_int_equal(oa_cm_puppet_exit(4 << 8), OA_CM_FAILED);
     assert_int_equal(oa_cm_puppet_exit(6 << 8), OA_CM_FAILED);
     assert_int_equal(oa_cm_puppet_exit(9), OA_CM_FAILED); /* killed */
+    assert_true(oa_cm_puppet_noop_events("Notice: /Stage[main]/Main/File[/x]/ensure: "
+                                         "current_value 'absent', should be 'file' (noop)\n"));
+    assert_false(oa_cm_puppet_noop_events("Notice: Applied catalog in 0.1 seconds\n"));
+    assert_false(oa_cm_puppet_noop_events(NULL));
     assert_string_equal(oa_cm_puppet_cache_flag("3.7.3"), "--ignorecache");
     assert_string_equal(oa_cm_puppet_cache_flag("4.0.0"), "--no-use_cached_catalog");
     assert_string_equal(oa_cm_puppet_cache_flag("7.23.0"), "--no-use_cached_catalog");

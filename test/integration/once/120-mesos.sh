@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-cm.sh"
 in_sandbox "$@"
-sandbox_tmpfs /var/lib/zookeeper /etc/init
+sandbox_tmpfs /var/lib/zookeeper
 rm -rf /etc/mesos /etc/mesos-master /etc/mesos-slave /etc/marathon /etc/zookeeper \
     /etc/haproxy-marathon-bridge
 
