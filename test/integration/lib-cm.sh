@@ -6,7 +6,8 @@
 # first on the modules' PATH (/usr/local/bin, a tmpfs) that appends its
 # name and arguments, one call a line, to $T/calls, then replays what the
 # test prepared: the text of $T/shim/NAME.out (or NAME.out.N for its N-th
-# call) and the exit status in $T/shim/NAME.rc (default 0).
+# call) on stdout, the text of $T/shim/NAME.err on stderr, and the exit
+# status in $T/shim/NAME.rc (default 0).
 
 # shim NAME...: installs a recording shim for each NAME.
 shim() {
@@ -21,15 +22,18 @@ shim() {
             echo "n=\$(grep -c '^$name ' '$T/calls')"
             echo "if [ -f '$T/shim/$name.out.'\$n ]; then cat '$T/shim/$name.out.'\$n"
             echo "elif [ -f '$T/shim/$name.out' ]; then cat '$T/shim/$name.out'; fi"
+            echo "if [ -f '$T/shim/$name.err' ]; then cat '$T/shim/$name.err' >&2; fi"
             echo "exit \$(cat '$T/shim/$name.rc' 2>/dev/null || echo 0)"
         } >"/usr/local/bin/$name"
         chmod 0755 "/usr/local/bin/$name"
     done
 }
 
-# replay NAME STATUS [TEXT]: what NAME's shim prints and exits with.
+# replay NAME STATUS [STDOUT [STDERR]]: what NAME's shim prints and exits
+# with.
 replay() {
     printf '%s' "${3:-}" >"$T/shim/$1.out"
+    printf '%s' "${4:-}" >"$T/shim/$1.err"
     echo "$2" >"$T/shim/$1.rc"
 }
 

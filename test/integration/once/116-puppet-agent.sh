@@ -36,7 +36,9 @@ expect_calls "puppet --version
 puppet agent $FIXED --noop"
 
 printf '7.23.0\n' >"$T/shim/puppet.out.1"
-replay puppet 4 $'Error: /Stage[main]/Main/Service[app]: Could not evaluate: Could not find init script for \'app\'\nNotice: Applied catalog in 0.03 seconds\n'
+# Puppet prints its errors on stderr, the rest on stdout.
+replay puppet 4 $'Notice: Applied catalog in 0.03 seconds\n' \
+    $'Error: /Stage[main]/Main/Service[app]: Could not evaluate: Could not find init script for \'app\'\n'
 st linux.puppet.agent '{"server": "puppet.example.org"}'
 expect_rc 1
 expect_state false false "puppet agent run failed: puppet agent exited with status 4: Error: /Stage[main]/Main/Service[app]: Could not evaluate: Could not find init script for 'app'"
@@ -44,7 +46,8 @@ expect_calls "puppet --version
 puppet agent $FIXED --server=puppet.example.org"
 
 printf '7.23.0\n' >"$T/shim/puppet.out.1"
-replay puppet 1 $'Error: Could not request certificate: Failed to open TCP connection to puppet.example.org:8140\nExiting; failed to retrieve certificate and waitforcert is disabled\n'
+replay puppet 1 $'Exiting; failed to retrieve certificate and waitforcert is disabled\n' \
+    $'Error: Could not request certificate: Failed to open TCP connection to puppet.example.org:8140\n'
 st linux.puppet.agent '{"server": "puppet.example.org"}'
 expect_state false false "puppet agent run failed: puppet agent exited with status 1: Error: Could not request certificate: Failed to open TCP connection to puppet.example.org:8140"
 : >"$T/calls"
