@@ -26,6 +26,7 @@
 
 #include "blockdev.h"
 #include "childio.h"
+#include "devprobe.h"
 #include "err.h"
 #include "fsutil.h"
 #include "mnttab.h"
@@ -141,55 +142,17 @@ static const struct oa_param_spec mkfs_params[] = {
     {"label", OA_PT_LINE, 0},
 };
 
-/* What `blkid -p` finds on a device (empty strings: nothing). */
-struct probe {
-    char type[64];   /* TYPE: ext4, xfs, swap, LVM2_member, … */
-    char usage[32];  /* USAGE: filesystem, raid, crypto, other */
-    char pttype[32]; /* PTTYPE: a partition table (dos, gpt) */
-};
-
-static void parse_probe(const char *text, struct probe *pr)
+/* Reads the device's signatures (devprobe.h); fails the state when blkid
+ * cannot tell or finds several. */
+static int probe_device(const char *dev, struct oa_devprobe *pr, struct oa_outcome *out)
 {
-    while (text && *text) {
-        size_t n = strcspn(text, "\n");
-        if (n > 5 && strncmp(text, "TYPE=", 5) == 0)
-            snprintf(pr->type, sizeof(pr->type), "%.*s", (int)(n - 5), text + 5);
-        else if (n > 6 && strncmp(text, "USAGE=", 6) == 0)
-            snprintf(pr->usage, sizeof(pr->usage), "%.*s", (int)(n - 6), text + 6);
-        else if (n > 7 && strncmp(text, "PTTYPE=", 7) == 0)
-            snprintf(pr->pttype, sizeof(pr->pttype), "%.*s", (int)(n - 7), text + 7);
-        text += n + (text[n] == '\n');
-    }
-}
+    char why[512];
+    int r = oa_devprobe_read(dev, pr, why, sizeof(why));
 
-/* Reads the device's signatures with blkid's low-level probe (-p: no
- * cache). Exit status 2 means nothing was found; 8, several signatures. */
-static int probe_device(const char *dev, struct probe *pr, struct oa_outcome *out)
-{
-    char *argv[] = {"blkid", "-p", "-o", "export", (char *)dev, NULL};
-    char why[512], st[64];
-    struct oa_buf cap;
-    int status, r;
-
-    memset(pr, 0, sizeof(*pr));
-    oa_buf_init(&cap, 64 * 1024);
-    r = oa_tool_exec(argv, NULL, &cap, &status, why, sizeof(why));
-    if (r < 0) {
+    if (r == -EEXIST)
+        oa_outcome_set(out, false, false, "refusing to format %s: %s", dev, why);
+    else if (r < 0)
         oa_outcome_set(out, false, false, "cannot probe %s: %s", dev, why);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 8) {
-        oa_outcome_set(out, false, false,
-                       "refusing to format %s: blkid finds several signatures on it "
-                       "(see wipefs %s)",
-                       dev, dev);
-        r = -EEXIST;
-    } else if (!oa_tool_ok(status) && !(WIFEXITED(status) && WEXITSTATUS(status) == 2)) {
-        oa_outcome_set(out, false, false, "cannot probe %s: blkid -p %s", dev,
-                       oa_tool_status_text(status, st, sizeof(st)));
-        r = -EIO;
-    } else {
-        parse_probe(cap.data, pr);
-    }
-    oa_buf_done(&cap);
     return r;
 }
 
@@ -226,7 +189,7 @@ static bool device_usable(const char *dev, struct stat *st, char *real, size_t l
 
 /* Formats only over nothing or over a filesystem of another type (the
  * original reformatted those, and a fixture does so on purpose). */
-static bool formattable(const char *dev, const struct probe *pr, struct oa_outcome *out)
+static bool formattable(const char *dev, const struct oa_devprobe *pr, struct oa_outcome *out)
 {
     if (pr->pttype[0]) {
         oa_outcome_set(out, false, false,
@@ -283,7 +246,7 @@ static int format_device(const char *dev, const char *fstype, const char *label,
 static void mkfs_apply(const char *dev, const char *fstype, const char *label, const char *old,
                        struct notes *nt, struct oa_outcome *out)
 {
-    struct probe pr;
+    struct oa_devprobe pr;
     char why[512];
 
     printf("formatting %s as %s (it holds %s)\n", dev, fstype, old[0] ? old : "no filesystem");
@@ -313,7 +276,7 @@ static int mkfs_run(const struct oa_run_ctx *ctx, const struct oa_params *p, str
     char dev[PATH_MAX], real[PATH_MAX], old[96];
     struct notes nt = {"", false};
     struct oa_osinfo os;
-    struct probe pr;
+    struct oa_devprobe pr;
     struct stat st;
 
     if (!mkfs_validate(p, dev, sizeof(dev), out) ||
