@@ -78,3 +78,96 @@ PY
 mounted_from() {
     findmnt -n -o SOURCE,OPTIONS --mountpoint "$1" | tail -n 1 || true
 }
+
+# need_lvm_tools: skips the test (77) unless LVM's tools are installed
+# (Debian: lvm2); the module would install them otherwise.
+need_lvm_tools() {
+    if ! PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v lvm >/dev/null; then
+        echo "SKIP: lvm is not installed (Debian package lvm2)"
+        exit 77
+    fi
+}
+
+# loop_image NAME SIZE: a sparse image $T/NAME.img bound to a free loop
+# device, whose name is printed; it is added to LOOPS for cleanup_loops.
+# (Callers run it in the current shell: dev=$(loop_image a 64M) loses the
+# LOOPS entry, so use `loop_image a 64M; dev=$LOOP`.)
+LOOPS=()
+loop_image() {
+    image "$T/$1.img" "$2"
+    LOOP=$(losetup -f --show "$T/$1.img")
+    LOOPS+=("$LOOP")
+}
+
+# cleanup_loops: detaches the loop devices of loop_image (a mount namespace
+# does not isolate them) and removes $T.
+cleanup_loops() {
+    local l
+    for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+
+# lvm_sandbox DEVICE...: a private /etc/lvm/lvm.conf (in the sandbox's copy
+# of /etc) under which LVM sees only the given devices, never the host's
+# disks, does not wait for udev (there is none in the sandbox) and keeps
+# its locks and backups in $T. Device-mapper activation is switched off
+# (global/activation = 0): this machine's kernel has no device-mapper, and
+# with it off lvcreate writes the LV into the VG's metadata without
+# activating it, which is what the tests can check here.
+lvm_sandbox() {
+    [ -n "${OA_IN_SANDBOX:-}" ] || fail "lvm_sandbox outside the sandbox"
+    local d accept=""
+    for d in "$@"; do accept="$accept\"a|^$d\$|\", "; done
+    mkdir -p /etc/lvm "$T/lvm-lock" "$T/lvm-backup" "$T/lvm-archive"
+    cat >/etc/lvm/lvm.conf <<CONF
+devices {
+    filter = [ $accept"r|.*|" ]
+    global_filter = [ $accept"r|.*|" ]
+    use_devicesfile = 0
+    obtain_device_list_from_udev = 0
+    external_device_info_source = "none"
+}
+activation {
+    udev_sync = 0
+    udev_rules = 0
+    monitoring = 0
+}
+global {
+    activation = 0
+    locking_dir = "$T/lvm-lock"
+    event_activation = 0
+}
+backup {
+    backup_dir = "$T/lvm-backup"
+    archive_dir = "$T/lvm-archive"
+}
+CONF
+}
+
+# hide TOOL: the tool disappears from every PATH directory (/dev/null bound
+# over it, in the sandbox); `unhide TOOL` brings it back.
+hide() {
+    local p
+    p=$(readlink -f "$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$1")")
+    mount --bind /dev/null "$p"
+    echo "$p" >"$T/hidden.$1"
+}
+
+# fake_apt_get: an apt-get in the sandbox's /usr/local/sbin (a tmpfs made
+# by the caller) that logs its arguments to $T/apt.log, fails (status 100)
+# while $T/apt-fails exists, and "installs" a package by unhiding the tool
+# named in $T/provides.PACKAGE.
+fake_apt_get() {
+    cat >/usr/local/sbin/apt-get <<SH
+#!/bin/sh
+echo "apt-get \$*" >>"$T/apt.log"
+case " \$* " in *" update "*) exit 0 ;; esac
+if [ -e "$T/apt-fails" ]; then echo "E: Unable to locate package" >&2; exit 100; fi
+for p in "\$@"; do
+    if [ -e "$T/provides.\$p" ]; then umount "\$(cat "$T/hidden.\$(cat "$T/provides.\$p")")"; fi
+done
+echo "Setting up \$*"
+SH
+    chmod 755 /usr/local/sbin/apt-get
+    : >"$T/apt.log"
+}
