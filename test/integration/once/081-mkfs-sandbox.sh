@@ -78,6 +78,23 @@ expect_state true true "formatted ${dev}p1 as ext2 with label part1, replacing e
 state linux.mkfs '{"device": "'"${dev}p1"'", "fstype": "ext2", "label": "part1"}'
 expect_state true false "${dev}p1 already holds ext2, no changes"
 
+# 2b. An LVM physical volume, made for real by pvcreate on a loop device
+#     (LVM restricted to it, storage.sh lvm_sandbox), is not a filesystem:
+#     refused, also in dry run. (A RAID member cannot be made here: this
+#     kernel has no md driver.)
+if PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v pvcreate >/dev/null; then
+    loop_image pv 64M
+    lvm_sandbox "$LOOP"
+    pvcreate -q "$LOOP" >/dev/null 2>&1 || fail "pvcreate $LOOP"
+    state linux.mkfs '{"device": "'"$LOOP"'", "fstype": "ext4"}'
+    expect_state false false "refusing to format $LOOP: it holds LVM2_member (raid), not a filesystem"
+    state linux.mkfs '{"device": "'"$LOOP"'", "fstype": "xfs"}' --dry-run
+    expect_state false false "refusing to format $LOOP: it holds LVM2_member (raid), not a filesystem"
+    [ "$(fs_type "$LOOP")" = LVM2_member ] || fail "the PV was formatted"
+else
+    echo "lvm2 is not installed: the LVM member case is not run"
+fi
+
 # 3. Prerequisites. hide TOOL: the tool disappears from every PATH directory.
 sandbox_tmpfs /usr/local/sbin
 hide() {
