@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "argv.h"
+#include "devprobe.h"
 #include "err.h"
 #include "json.h"
 #include "linux_lvm.h"
@@ -143,6 +144,7 @@ static void test_pvcreate(void **state)
     /* Values are words of their own, even when they look like options. */
     assert_string_equal(PV("{\"path\": [\"/dev/loop3\"], \"uuid\": \"--yes\"}"),
                         "pvcreate --uuid --yes /dev/loop3");
+    /* An empty value is an absent one (params.h). */
     assert_string_equal(PV("{\"path\": [\"/dev/loop3\"], \"uuid\": \"\"}"), "pvcreate /dev/loop3");
 }
 
@@ -316,6 +318,30 @@ static void test_argv_text(void **state)
     oa_argv_done(&a);
 }
 
+/* blkid's export text, and how a signature is named in a refusal. */
+static void test_devprobe_text(void **state)
+{
+    struct oa_devprobe pr;
+    char buf[64];
+
+    (void)state;
+    oa_devprobe_parse("DEVNAME=/dev/loop3\nUUID=x\nVERSION=LVM2 001\nTYPE=LVM2_member\n"
+                      "USAGE=raid\n",
+                      &pr);
+    assert_string_equal(pr.type, "LVM2_member");
+    assert_string_equal(pr.usage, "raid");
+    assert_string_equal(pr.pttype, "");
+    assert_string_equal(oa_devprobe_describe(&pr, buf, sizeof(buf)), "LVM2_member (raid)");
+    oa_devprobe_parse("PTUUID=1234\nPTTYPE=dos", &pr);
+    assert_string_equal(oa_devprobe_describe(&pr, buf, sizeof(buf)), "a dos partition table");
+    oa_devprobe_parse("TYPE=weird", &pr);
+    assert_string_equal(oa_devprobe_describe(&pr, buf, sizeof(buf)), "weird (unknown use)");
+    oa_devprobe_parse(NULL, &pr);
+    assert_string_equal(oa_devprobe_describe(&pr, buf, sizeof(buf)), "");
+    oa_devprobe_parse("TYPE=\nUSAGE=filesystem\n", &pr);
+    assert_string_equal(pr.type, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_lvcreate_refused),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_argv_text),
+        cmocka_unit_test(test_devprobe_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
