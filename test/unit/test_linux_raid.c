@@ -93,6 +93,11 @@ static void test_create_argv(void **state)
                "1}]}"),
         "mdadm --create /dev/md/data --run --force -l raid5 -n 3 --chunk=64 --assume-clean "
         "--metadata=1.2 --bitmap --spare-devices=1 /dev/a /dev/b /dev/c /dev/d");
+    /* A dict as a list of plain keys (modules.md §1.1). */
+    assert_string_equal(CREATE("{\"device-name\": \"/dev/md2\", \"level\": \"1\", \"devices\": "
+                               "[\"/dev/a\", \"/dev/b\"], \"arguments\": [\"assume-clean\"]}"),
+                        "mdadm --create /dev/md2 --run --force -l 1 -n 2 --assume-clean /dev/a "
+                        "/dev/b");
     assert_string_equal(CREATE("{\"device-name\": \"/dev/md1\", \"level\": 0, \"devices\": "
                                "\"/dev/a\", \"arguments\": {\"name\": \"x y\"}}"),
                         "mdadm --create /dev/md1 --run --force -l 0 -n 1 '--name=x y' /dev/a");
@@ -228,12 +233,20 @@ static void test_conf_edit(void **state)
     oa_buf_done(&out);
 }
 
+/* §1.11: a raid state gets 600 s, not the agent's state_timeout. */
+static void test_timeout(void **state)
+{
+    (void)state;
+    assert_int_equal(oa_builtins_timeout_ms(&oa_mod_linux_raid, NULL, 3600 * 1000), 600 * 1000);
+    assert_ptr_equal(oa_builtins_find("linux.raid"), &oa_mod_linux_raid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_device_names),   cmocka_unit_test(test_create_argv),
         cmocka_unit_test(test_create_refused), cmocka_unit_test(test_detail),
-        cmocka_unit_test(test_conf_edit),
+        cmocka_unit_test(test_conf_edit),      cmocka_unit_test(test_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
