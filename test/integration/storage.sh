@@ -113,11 +113,13 @@ cleanup_loops() {
 # its locks and backups in $T. Device-mapper activation is switched off
 # (global/activation = 0): this machine's kernel has no device-mapper, and
 # with it off lvcreate writes the LV into the VG's metadata without
-# activating it, which is what the tests can check here.
+# activating it, which is what the tests can check here. LVM's run-time
+# files (/run/lvm: hints, lvmpolld) go to a tmpfs, and hints are off.
 lvm_sandbox() {
     [ -n "${OA_IN_SANDBOX:-}" ] || fail "lvm_sandbox outside the sandbox"
     local d accept=""
     for d in "$@"; do accept="$accept\"a|^$d\$|\", "; done
+    mountpoint -q /run/lvm || sandbox_tmpfs /run/lvm
     mkdir -p /etc/lvm "$T/lvm-lock" "$T/lvm-backup" "$T/lvm-archive"
     cat >/etc/lvm/lvm.conf <<CONF
 devices {
@@ -126,6 +128,7 @@ devices {
     use_devicesfile = 0
     obtain_device_list_from_udev = 0
     external_device_info_source = "none"
+    hints = "none"
 }
 activation {
     udev_sync = 0
