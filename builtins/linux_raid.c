@@ -152,8 +152,8 @@ static int sync_conf(const struct oa_run_ctx *ctx, struct raid_req *rq, char *wh
         *slash = '\0';
     if (r == 0 && change != OA_RAID_CONF_UNCHANGED && !ctx->dry_run) {
         r = oa_fs_mkdir_p(dir, 0755);
-        if (r < 0)
-            snprintf(why, len, "cannot create %s: %s", dir, strerror(-r));
+        if (r < 0 && snprintf(why, len, "cannot create %s: %s", dir, strerror(-r)) < 0)
+            why[0] = '\0';
         else
             r = oa_fs_write_atomic(rq->conf, text.data, text.len, 0644, (uid_t)-1, (gid_t)-1, why,
                                    len);
