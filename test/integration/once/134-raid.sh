@@ -150,7 +150,7 @@ expect_state false false "parameter 'arguments': --level is set by the module it
 
 # 5. mdadm missing: installed (§1.6), not in dry run; a failed install fails.
 rm /usr/local/sbin/mdadm
-if REAL=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v mdadm); then hide mdadm; fi
+if PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v mdadm >/dev/null; then hide mdadm; fi
 fake_apt_get
 # This apt-get "installs" mdadm by putting the shim back.
 sed -i "s|^echo \"Setting up|case \" \\\$* \" in *\" mdadm \"*) cp $T/mdadm /usr/local/sbin/mdadm ;; esac\n&|" /usr/local/sbin/apt-get
