@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Child processes on the loop. A run owns a uv_process_t, the output pipe,
+ * Child processes on the loop. A run owns a SIGCHLD watcher, the output pipe,
  * the fd 3 pipe, the stdin pipe and one timer, all embedded; it is freed from
  * the last close callback, after the user's callback.
+ *
+ * The child is started with posix_spawn, not uv_spawn: libuv forks, which
+ * copies the agent's page tables only for exec to throw them away, while
+ * glibc's posix_spawn shares the memory until the exec (CLONE_VM |
+ * CLONE_VFORK). On a recipe of short commands that is most of the agent's
+ * cost per state (test/bench/per_state.py). Its exit is then learnt from
+ * SIGCHLD: each run has its own watcher and asks waitpid about its own pid
+ * only, so runs on several loops and other children never mix.
  */
 #include "exec.h"
 
@@ -10,8 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -22,15 +32,14 @@
 
 struct oa_exec {
     uv_loop_t *loop;
-    uv_process_t proc;
+    uv_signal_t chld;
     uv_pipe_t out;
     uv_pipe_t res;
     uv_pipe_t in;
     uv_timer_t timer;
     uv_write_t write_req;
     unsigned open_handles;
-    bool proc_inited; /* uv_spawn was called (it initialises the handle even when it fails) */
-    bool res_open;    /* the fd 3 pipe is open and read */
+    bool res_open; /* the fd 3 pipe is open and read */
     bool exited, timed_out, grace_over, killed, finishing;
     int pgid;
     uint64_t start_ns;
@@ -138,8 +147,7 @@ static void finish(struct oa_exec *x)
         if (x->res_open)
             drain(x, &x->res);
     }
-    if (x->proc_inited)
-        close_handle(x, (uv_handle_t *)&x->proc);
+    close_handle(x, (uv_handle_t *)&x->chld);
     close_handle(x, (uv_handle_t *)&x->out);
     close_handle(x, (uv_handle_t *)&x->res);
     close_handle(x, (uv_handle_t *)&x->in);
@@ -186,14 +194,25 @@ static bool group_alive(int pgid)
     return alive;
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+/* A SIGCHLD: from this run's child or another one. */
+static void on_sigchld(uv_signal_t *h, int signum)
 {
-    struct oa_exec *x = p->data;
+    struct oa_exec *x = h->data;
+    int status;
+    pid_t r;
 
+    (void)signum;
+    do
+        r = waitpid(x->pgid, &status, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r != x->pgid)
+        return;
+    uv_signal_stop(&x->chld);
     x->exited = true;
-    x->outcome.exit_status = status;
-    x->outcome.term_signal = sig;
-    oa_debug("exec: pid %d exited (status %lld, signal %d)", x->pgid, (long long)status, sig);
+    x->outcome.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    x->outcome.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    oa_debug("exec: pid %d exited (status %lld, signal %d)", x->pgid,
+             (long long)x->outcome.exit_status, x->outcome.term_signal);
     /* After a timeout, wait for the rest of the group (on_timer polls it
      * and kills what ignores SIGTERM when the grace period ends). */
     if (x->timed_out && !x->grace_over && group_alive(x->pgid))
@@ -253,59 +272,120 @@ static void on_written(uv_write_t *req, int status)
     close_handle(x, (uv_handle_t *)&x->in);
 }
 
-/* Opens the parent's end of a pipe whose other end the child inherits. */
-static int open_pipe(struct oa_exec *x, uv_pipe_t *p, uv_file fds[2])
+/* Makes a pipe (both ends close-on-exec) and opens the parent's end,
+ * fds[parent_end], on p. The child's end is kept above the standard
+ * descriptors, so that dup2 onto 0 to 3 always copies (a dup2 of a
+ * descriptor onto itself would keep its close-on-exec flag). */
+static int open_pipe(uv_pipe_t *p, uv_file fds[2], int parent_end)
 {
+    int child_end = 1 - parent_end;
     int r = uv_pipe(fds, 0, 0);
 
     if (r < 0)
         return r;
-    r = uv_pipe_open(p, fds[0]);
+    if (fds[child_end] <= 3) {
+        int moved = fcntl(fds[child_end], F_DUPFD_CLOEXEC, 4);
+        r = moved < 0 ? -errno : 0;
+        close(fds[child_end]);
+        fds[child_end] = moved;
+    }
+    if (r == 0)
+        r = uv_pipe_open(p, fds[parent_end]);
     if (r < 0) {
         close(fds[0]);
-        close(fds[1]);
+        if (fds[1] >= 0)
+            close(fds[1]);
         fds[0] = fds[1] = -1;
     }
     return r;
 }
 
-static int spawn(struct oa_exec *x, const struct oa_exec_spec *spec)
+/* What the child gets before its exec: stdin from the input pipe or
+ * /dev/null, stdout and stderr on the output pipe, the result pipe on fd 3,
+ * and the working directory. Every other descriptor of the agent is
+ * close-on-exec. */
+static int child_fds(posix_spawn_file_actions_t *fa, int in_fd, int out_fd, int res_fd,
+                     const char *cwd)
 {
-    uv_process_options_t o = {0};
-    uv_stdio_container_t stdio[4];
-    uv_file out_fds[2] = {-1, -1}, res_fds[2] = {-1, -1};
+    int r = in_fd >= 0 ? posix_spawn_file_actions_adddup2(fa, in_fd, 0)
+                       : posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+
+    if (r == 0)
+        r = posix_spawn_file_actions_adddup2(fa, out_fd, 1);
+    if (r == 0)
+        r = posix_spawn_file_actions_adddup2(fa, out_fd, 2);
+    if (r == 0 && res_fd >= 0)
+        r = posix_spawn_file_actions_adddup2(fa, res_fd, 3);
+    if (r == 0 && cwd)
+        r = posix_spawn_file_actions_addchdir_np(fa, cwd);
+    return -r;
+}
+
+/* A new session and process group (setsid), every signal at its default
+ * disposition (the agent ignores SIGPIPE) and none blocked. */
+static int child_attr(posix_spawnattr_t *a)
+{
+    sigset_t all, none;
     int r;
 
-    if ((r = open_pipe(x, &x->out, out_fds)) < 0)
+    sigfillset(&all);
+    sigemptyset(&none);
+    r = posix_spawnattr_setflags(a, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETSIGMASK);
+    if (r == 0)
+        r = posix_spawnattr_setsigdefault(a, &all);
+    if (r == 0)
+        r = posix_spawnattr_setsigmask(a, &none);
+    return -r;
+}
+
+static int spawn(struct oa_exec *x, const struct oa_exec_spec *spec)
+{
+    uv_file in_fds[2] = {-1, -1}, out_fds[2] = {-1, -1}, res_fds[2] = {-1, -1};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    pid_t pid;
+    int r;
+
+    if ((r = open_pipe(&x->out, out_fds, 0)) < 0)
         return r;
     if (spec->result_fd) {
-        if ((r = open_pipe(x, &x->res, res_fds)) < 0)
-            goto done;
+        if ((r = open_pipe(&x->res, res_fds, 0)) < 0)
+            goto close_child_ends;
         x->res_open = true;
     }
-    /* Without input, stdin is /dev/null (libuv opens it for UV_IGNORE), as
-     * for the tools the modules run. */
-    stdio[0].flags = x->input ? UV_CREATE_PIPE | UV_READABLE_PIPE : UV_IGNORE;
-    stdio[0].data.stream = (uv_stream_t *)&x->in;
-    stdio[1].flags = UV_INHERIT_FD;
-    stdio[1].data.fd = out_fds[1];
-    stdio[2] = stdio[1];
-    stdio[3].flags = UV_INHERIT_FD;
-    stdio[3].data.fd = res_fds[1];
-    o.file = spec->file;
-    o.args = spec->argv;
-    o.env = spec->env;
-    o.cwd = spec->cwd;
-    o.flags = UV_PROCESS_DETACHED; /* setsid(): its own session and process group */
-    o.stdio = stdio;
-    o.stdio_count = spec->result_fd ? 4 : 3;
-    o.exit_cb = on_exit_cb;
-    x->proc_inited = true;
-    r = uv_spawn(x->loop, &x->proc, &o);
-    x->proc.data = x;
-done:
-    /* The child has its copies of the write ends; keeping ours would hide
-     * the end of its output. */
+    if (x->input && (r = open_pipe(&x->in, in_fds, 1)) < 0)
+        goto close_child_ends;
+    if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+        r = -r;
+        goto close_child_ends;
+    }
+    if ((r = posix_spawnattr_init(&attr)) != 0) {
+        r = -r;
+        goto destroy_fa;
+    }
+    r = child_fds(&fa, in_fds[0], out_fds[1], res_fds[1], spec->cwd);
+    if (r == 0)
+        r = child_attr(&attr);
+    /* Watching before the spawn, so that no SIGCHLD of this child is missed. */
+    if (r == 0)
+        r = uv_signal_start(&x->chld, on_sigchld, SIGCHLD);
+    if (r == 0) {
+        r = strchr(spec->file, '/')
+                ? posix_spawn(&pid, spec->file, &fa, &attr, spec->argv, spec->env)
+                : posix_spawnp(&pid, spec->file, &fa, &attr, spec->argv, spec->env);
+        r = -r;
+        if (r == 0)
+            x->pgid = pid;
+    }
+    posix_spawnattr_destroy(&attr);
+destroy_fa:
+    posix_spawn_file_actions_destroy(&fa);
+close_child_ends:
+    /* The child has its copies; keeping ours would hide the end of its
+     * output (and of its input). */
+    if (in_fds[0] >= 0)
+        close(in_fds[0]);
     if (out_fds[1] >= 0)
         close(out_fds[1]);
     if (res_fds[1] >= 0)
@@ -338,20 +418,20 @@ int oa_exec_start(uv_loop_t *loop, const struct oa_exec_spec *spec, oa_exec_cb c
     uv_pipe_init(loop, &x->res, 0);
     uv_pipe_init(loop, &x->in, 0);
     uv_timer_init(loop, &x->timer);
-    x->proc.data = x->out.data = x->res.data = x->in.data = x->timer.data = x;
+    uv_signal_init(loop, &x->chld);
+    x->chld.data = x->out.data = x->res.data = x->in.data = x->timer.data = x;
     x->write_req.data = x;
 
     r = spawn(x, spec);
     if (r < 0) {
         /* Reported from the loop through the common close path. */
-        oa_debug("exec: cannot spawn %s: %s", spec->file, uv_strerror(r));
+        oa_debug("exec: cannot spawn %s: %s", spec->file, strerror(-r));
         x->outcome.spawn_error = r;
         finish(x);
         if (ret)
             *ret = x;
         return 0;
     }
-    x->pgid = x->proc.pid;
     oa_debug("exec: spawned %s as pid %d", spec->file, x->pgid);
     uv_read_start((uv_stream_t *)&x->out, on_alloc, on_read);
     if (x->res_open)

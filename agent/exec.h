@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One child process on the loop (design.md, the child-process protocol):
- * spawned with uv_spawn in a new session and process group, its input written
+ * spawned with posix_spawn in a new session and process group, its input written
  * to stdin, stdout and stderr captured together (in order) through one pipe
  * with the head+tail cap, an optional result channel on fd 3, and a timeout
  * that sends SIGTERM to the whole group and SIGKILL after a grace period.
@@ -33,7 +33,7 @@ struct oa_exec_spec {
 };
 
 struct oa_exec_outcome {
-    int spawn_error; /* < 0: the child could not be started (libuv code) */
+    int spawn_error; /* < 0: the child could not be started (-errno) */
     int64_t exit_status;
     int term_signal;
     bool timed_out;
