@@ -114,13 +114,15 @@ void oa_staterun_done(struct oa_staterun *r)
 /* The environment of every state child: PATH, LANG=C.UTF-8 and the agent
  * user's HOME, never the agent's own environment (design.md). Passed on
  * from the agent's environment when set: sanitizer options, so that test
- * builds keep their settings, and pip's index settings, so that an
- * instance without PyPI can name a mirror for common.pip.package (an
- * Environment= line in a drop-in of the unit). */
+ * builds keep their settings, pip's index settings, so that an instance
+ * without PyPI can name a mirror for common.pip.package (an Environment=
+ * line in a drop-in of the unit), and Node.js's extra CA certificates, so
+ * that common.npm.package works behind a TLS-intercepting proxy. */
 static char **child_env(void)
 {
-    static const char *const passed[] = {"ASAN_OPTIONS",  "UBSAN_OPTIONS",  "LSAN_OPTIONS",
-                                         "PIP_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"};
+    static const char *const passed[] = {"ASAN_OPTIONS",       "UBSAN_OPTIONS",  "LSAN_OPTIONS",
+                                         "PIP_INDEX_URL",      "PIP_FIND_LINKS", "PIP_NO_INDEX",
+                                         "NODE_EXTRA_CA_CERTS"};
     enum { FIXED = 3, PASSED = sizeof(passed) / sizeof(passed[0]) };
     struct passwd *pw = getpwuid(geteuid());
     char **env = oa_calloc(FIXED + PASSED + 1, sizeof(*env));

@@ -544,33 +544,27 @@ static int find_pip(struct pip *p, struct oa_outcome *out)
     return -ENOENT;
 }
 
-/* The clean environment (§1.10), plus the pip settings that are passed on
- * and no prompts or self-checks. */
-static int make_env(struct pip *p, struct oa_outcome *out)
+char **oa_common_pip_env(char *why, size_t len)
 {
     struct oa_kv extra[6] = {{(char *)"PIP_DISABLE_PIP_VERSION_CHECK", (char *)"1"},
                              {(char *)"PIP_NO_INPUT", (char *)"1"},
                              {(char *)"PIP_ROOT_USER_ACTION", (char *)"ignore"}};
     size_t n = 3;
     struct oa_runas ra;
-    int r;
+    char **env;
 
     for (size_t i = 0; i < sizeof(passed_env) / sizeof(passed_env[0]); i++) {
         const char *v = getenv(passed_env[i]);
         if (v && v[0])
             extra[n++] = (struct oa_kv){(char *)passed_env[i], (char *)v};
     }
-    if ((r = oa_runas_lookup(NULL, NULL, &ra, out->comment, sizeof(out->comment))) < 0) {
-        out->result = false;
-        return r;
-    }
-    p->env = oa_runas_env(&ra, extra, n);
+    if (oa_runas_lookup(NULL, NULL, &ra, why, len) < 0)
+        return NULL;
+    env = oa_runas_env(&ra, extra, n);
     oa_runas_done(&ra);
-    if (!p->env) {
-        oa_outcome_set(out, false, false, "out of memory");
-        return -ENOMEM;
-    }
-    return 0;
+    if (!env)
+        snprintf(why, len, "out of memory");
+    return env;
 }
 
 /* The comment: every item's outcome, in order (§1.3). */
@@ -632,8 +626,10 @@ static int pip_run(const struct oa_run_ctx *ctx, const struct oa_params *params,
         if (r == 0)
             oa_outcome_set(out, true, true, "would install python3-pip, then pip install %s%s",
                            items[0].name, names->n > 1 ? " and more" : "");
-        else if (make_env(&p, out) == 0)
+        else if ((p.env = oa_common_pip_env(out->comment, sizeof(out->comment))))
             converge(&p, items, names->n, out);
+        else
+            out->result = false;
     }
     oa_buf_done(&p.before);
     oa_buf_done(&p.after);

@@ -54,4 +54,10 @@ const char *oa_common_pip_python_version(const char *out, char *buf, size_t len)
  * ("Would install a-1.0 name-2.1"); the version goes to ver. */
 bool oa_common_pip_would_install(const char *out, const char *name, char *ver, size_t len);
 
+/* The environment pip runs in: the modules' clean one (§1.10), no prompts
+ * or self-checks, and PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX from
+ * the module's own environment (§6.1). NULL with why when it cannot be
+ * made; free with oa_runas_env_free. Also used for common.virtualenv. */
+char **oa_common_pip_env(char *why, size_t len);
+
 #endif

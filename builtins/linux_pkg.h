@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "buf.h"
@@ -235,6 +236,14 @@ int oa_pkg_download(const struct oa_run_ctx *ctx, const char *url, const char *d
  * why ("parameter 'name': …"). Returns 0 or a negative errno. */
 int oa_repo_file_path(const char *dir, const char *name, const char *ext, char *buf, size_t len,
                       char *why, size_t whylen);
+
+/* Makes path hold content, root:root with mode, atomically, like
+ * linux.file (parents made 0755); a dry run changes nothing. Sets out's
+ * comment ("PATH: created", "PATH: content changed, mode 0600 → 0644",
+ * "PATH is up to date, no changes", "would create PATH"; never the
+ * content) and *changed. Returns 0, or a negative errno with out failed. */
+int oa_repo_manage_file(const struct oa_run_ctx *ctx, const char *path, const char *content,
+                        mode_t mode, bool *changed, struct oa_outcome *out);
 
 /* linux.yum.repo's checks beyond the types: the file name, one of content
  * and rpm-url, rpm-url an http(s) URL or an absolute path. Fills path.

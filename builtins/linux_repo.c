@@ -71,7 +71,7 @@ int oa_repo_file_path(const char *dir, const char *name, const char *ext, char *
     return 0;
 }
 
-/* ---- Files managed like linux.file: root:root 0644, atomically ---- */
+/* ---- Files managed like linux.file: root:root, atomically ---- */
 
 struct current {
     bool exists;
@@ -115,29 +115,29 @@ static int inspect(const char *path, const char *content, struct current *c, cha
 }
 
 /* What differs, for the comment: "content changed, mode 0600 → 0644". */
-static void differences(const struct current *c, char *buf, size_t len)
+static void differences(const struct current *c, mode_t mode, char *buf, size_t len)
 {
     size_t off = 0;
 
     buf[0] = '\0';
     if (!c->same_content)
         off += (size_t)snprintf(buf, len, "content changed");
-    if (off < len && c->mode != 0644)
-        off += (size_t)snprintf(buf + off, len - off, "%smode %04o → 0644", off ? ", " : "",
-                                (unsigned)c->mode);
+    if (off < len && c->mode != mode)
+        off += (size_t)snprintf(buf + off, len - off, "%smode %04o → %04o", off ? ", " : "",
+                                (unsigned)c->mode, (unsigned)mode);
     if (off < len && (c->uid != 0 || c->gid != 0))
         snprintf(buf + off, len - off, "%sowner %u:%u → root:root", off ? ", " : "",
                  (unsigned)c->uid, (unsigned)c->gid);
 }
 
-static int apply(const char *path, const char *content, const struct current *c, char *why,
-                 size_t len)
+static int apply(const char *path, const char *content, mode_t mode, const struct current *c,
+                 char *why, size_t len)
 {
     char dir[4096];
     int r;
 
     if (c->exists && c->same_content) {
-        if (chown(path, 0, 0) < 0 || chmod(path, 0644) < 0) {
+        if (chown(path, 0, 0) < 0 || chmod(path, mode) < 0) {
             r = -errno;
             snprintf(why, len, "%s: cannot set owner and mode: %s", path, strerror(-r));
             return r;
@@ -150,11 +150,11 @@ static int apply(const char *path, const char *content, const struct current *c,
         snprintf(why, len, "cannot create %.1000s: %s", dir, strerror(-r));
         return r;
     }
-    return oa_fs_write_atomic(path, content, strlen(content), 0644, 0, 0, why, len);
+    return oa_fs_write_atomic(path, content, strlen(content), mode, 0, 0, why, len);
 }
 
-static int manage_file(const struct oa_run_ctx *ctx, const char *path, const char *content,
-                       bool *changed, struct oa_outcome *out)
+int oa_repo_manage_file(const struct oa_run_ctx *ctx, const char *path, const char *content,
+                        mode_t mode, bool *changed, struct oa_outcome *out)
 {
     struct current c;
     char what[256];
@@ -165,7 +165,7 @@ static int manage_file(const struct oa_run_ctx *ctx, const char *path, const cha
         out->result = false;
         return r;
     }
-    differences(&c, what, sizeof(what));
+    differences(&c, mode, what, sizeof(what));
     if (c.exists && !what[0]) {
         oa_outcome_set(out, true, false, "%s is up to date, no changes", path);
         return 0;
@@ -178,7 +178,7 @@ static int manage_file(const struct oa_run_ctx *ctx, const char *path, const cha
             oa_outcome_set(out, true, true, "would create %s", path);
         return 0;
     }
-    if ((r = apply(path, content, &c, out->comment, sizeof(out->comment))) < 0) {
+    if ((r = apply(path, content, mode, &c, out->comment, sizeof(out->comment))) < 0) {
         out->result = false;
         *changed = false;
         return r;
@@ -223,8 +223,8 @@ static int apt_repo_run(const struct oa_run_ctx *ctx, const struct oa_params *p,
         printf("warning: apt ignores %s: its name has characters other than letters, digits, "
                "'_', '-' and '.'\n",
                path);
-    if (manage_file(ctx, path, oa_params_str(p, "content"), &changed, out) == 0 && changed &&
-        !ctx->dry_run)
+    if (oa_repo_manage_file(ctx, path, oa_params_str(p, "content"), 0644, &changed, out) == 0 &&
+        changed && !ctx->dry_run)
         mark_stale(ctx, "apt");
     return 0;
 }
@@ -415,7 +415,8 @@ static int yum_repo_run(const struct oa_run_ctx *ctx, const struct oa_params *p,
         return 0;
     if (!content)
         return yum_release_run(ctx, url, out);
-    if (manage_file(ctx, path, content, &changed, out) == 0 && changed && !ctx->dry_run)
+    if (oa_repo_manage_file(ctx, path, content, 0644, &changed, out) == 0 && changed &&
+        !ctx->dry_run)
         mark_stale(ctx, "yum");
     return 0;
 }

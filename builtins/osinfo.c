@@ -43,7 +43,9 @@ void oa_osinfo_parse(const char *text, struct oa_osinfo *ret)
         {"ID_LIKE=", offsetof(struct oa_osinfo, id_like), sizeof(ret->id_like)},
         {"VERSION_ID=", offsetof(struct oa_osinfo, version_id), sizeof(ret->version_id)},
         {"PRETTY_NAME=", offsetof(struct oa_osinfo, pretty), sizeof(ret->pretty)},
+        {"VERSION_CODENAME=", offsetof(struct oa_osinfo, codename), sizeof(ret->codename)},
     };
+    char ubuntu[sizeof(ret->codename)] = "";
 
     for (const char *line = text; *line;) {
         size_t len = strcspn(line, "\n");
@@ -52,10 +54,14 @@ void oa_osinfo_parse(const char *text, struct oa_osinfo *ret)
             if (len > klen && strncmp(line, keys[i].key, klen) == 0)
                 copy_value(line + klen, len - klen, (char *)ret + keys[i].off, keys[i].size);
         }
+        if (len > 16 && strncmp(line, "UBUNTU_CODENAME=", 16) == 0)
+            copy_value(line + 16, len - 16, ubuntu, sizeof(ubuntu));
         line += len;
         if (*line)
             line++;
     }
+    if (ubuntu[0]) /* a derivative's own VERSION_CODENAME is not Ubuntu's */
+        snprintf(ret->codename, sizeof(ret->codename), "%s", ubuntu);
     if (!strcmp(ret->id, "debian") || !strcmp(ret->id, "ubuntu") ||
         has_word(ret->id_like, "debian"))
         ret->family = OA_OS_DEBIAN;

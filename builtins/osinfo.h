@@ -19,7 +19,8 @@ struct oa_osinfo {
     char id[32];
     char id_like[96];
     char version_id[32];
-    char pretty[128]; /* PRETTY_NAME, for comments */
+    char codename[32]; /* UBUNTU_CODENAME, else VERSION_CODENAME; "" when neither */
+    char pretty[128];  /* PRETTY_NAME, for comments */
     enum oa_os_family family;
     enum oa_init init;
 };
@@ -31,7 +32,7 @@ struct oa_osinfo {
 void oa_osinfo_read(struct oa_osinfo *ret);
 
 /* Parses os-release text (for tests); fills id, id_like, version_id,
- * pretty and family. */
+ * codename, pretty and family. */
 void oa_osinfo_parse(const char *text, struct oa_osinfo *ret);
 
 /* "module linux.yum.package is not available on Debian GNU/Linux 12
