@@ -205,6 +205,7 @@ static int find_tool(struct oa_langpkg_run *r, struct oa_outcome *out)
     rc = oa_prereq_ensure(r->ctx, &os, r->b->tool, r->b->deb_pkg, r->b->rpm_pkg, &installed, out);
     if (rc < 0)
         return rc;
+    r->tool_installed = installed;
     if (oa_tool_which(r->b->tool, r->exe, sizeof(r->exe)))
         return 1;
     return 0; /* a dry run: oa_prereq_ensure fails a real one */
@@ -261,7 +262,7 @@ static void summarize(const struct oa_langpkg_run *r, bool changed, struct oa_ou
 static void converge(struct oa_langpkg_run *r, struct oa_outcome *out)
 {
     struct oa_buf before, after;
-    bool changed = false, ran = false;
+    bool changed = r->tool_installed, ran = false;
 
     oa_buf_init(&after, LIST_MAX);
     if (list(r, &before, out) < 0)

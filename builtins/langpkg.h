@@ -97,8 +97,9 @@ struct oa_langpkg_run {
     const struct oa_langpkg_backend *b;
     const struct oa_run_ctx *ctx;
     const struct oa_params *p;
-    char exe[PATH_MAX]; /* the tool's absolute path */
-    const char *cwd;    /* where the tool runs (NULL: "/"); set by validate */
+    char exe[PATH_MAX];  /* the tool's absolute path */
+    const char *cwd;     /* where the tool runs (NULL: "/"); set by validate */
+    bool tool_installed; /* the tool's package was installed (a change, §1.6) */
     char **env;
     struct oa_langpkg_item *items;
     size_t n;
