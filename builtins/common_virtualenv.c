@@ -50,10 +50,14 @@ void oa_common_virtualenv_args(struct oa_pkg_argv *a, const char *path, const ch
     }
     if (system_site_packages)
         oa_pkg_argv_add(a, "--system-site-packages");
-    for (size_t i = 0; i < n_dirs; i++) {
+    /* The option takes every word up to the next option (argparse's
+     * nargs="+"), and a second one replaces the first: all the
+     * directories follow one option, and "--" keeps the path out of them. */
+    if (n_dirs)
         oa_pkg_argv_add(a, "--extra-search-dir");
+    for (size_t i = 0; i < n_dirs; i++)
         oa_pkg_argv_add(a, search_dirs[i]);
-    }
+    oa_pkg_argv_add(a, "--");
     oa_pkg_argv_add(a, path);
 }
 

@@ -13,7 +13,7 @@
 #include "linux_pkg.h"
 
 /* The arguments after "virtualenv" that create path: [-p python]
- * [--system-site-packages] [--extra-search-dir D]... path. */
+ * [--system-site-packages] [--extra-search-dir D...] -- path. */
 void oa_common_virtualenv_args(struct oa_pkg_argv *a, const char *path, const char *python,
                                bool system_site_packages, char *const *search_dirs, size_t n_dirs);
 

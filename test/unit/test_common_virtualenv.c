@@ -21,11 +21,11 @@ static void args(void **unused)
     char line[256];
 
     oa_common_virtualenv_args(&a, "/srv/env", NULL, false, NULL, 0);
-    assert_string_equal(oa_pkg_argv_join(&a, line, sizeof(line)), "/srv/env");
+    assert_string_equal(oa_pkg_argv_join(&a, line, sizeof(line)), "-- /srv/env");
     oa_common_virtualenv_args(&b, "/srv/env", "/usr/bin/python3", true, dirs, 2);
     assert_string_equal(oa_pkg_argv_join(&b, line, sizeof(line)),
                         "-p /usr/bin/python3 --system-site-packages --extra-search-dir "
-                        "/srv/wheels --extra-search-dir /opt/more /srv/env");
+                        "/srv/wheels /opt/more -- /srv/env");
     oa_pkg_argv_done(&a);
     oa_pkg_argv_done(&b);
 }
