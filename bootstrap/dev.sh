@@ -15,7 +15,7 @@ BUILD_DEPS="cmake ninja-build gcc pkg-config libuv1-dev libwslay-dev libyajl-dev
 TEST_DEPS="$BUILD_DEPS clang clang-format git libcmocka-dev python3 python3-websockets openssl procps
     time util-linux systemd shellcheck
     cron tzdata passwd supervisor xfsprogs e2fsprogs unzip unrar-free python3-pip
-    dpkg-dev rpm gpg mercurial subversion puppet lvm2"
+    dpkg-dev rpm gpg mercurial subversion puppet lvm2 ruby virtualenv"
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
