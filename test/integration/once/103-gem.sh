@@ -8,6 +8,7 @@
 # failed, while another gem depends on it), a gem no source has, a recipe
 # through `once`, and ruby installed when gem is missing (§1.6; an apt-get
 # stand-in). The fixtures are replayed in 106.
+# ctest-timeout: 240
 # Root only, in a sandbox: gem writes into tmpfs mounts.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-sources.sh"

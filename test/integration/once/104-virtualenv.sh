@@ -10,6 +10,7 @@
 # requirements file, a requirement no source has, bad paths), the unknown
 # key `python` (§I), and virtualenv installed when missing (§1.6; an
 # apt-get stand-in).
+# ctest-timeout: 240
 # Root only, in a sandbox: tmpfs over pip's and virtualenv's data.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-sources.sh"
