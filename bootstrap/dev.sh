@@ -54,6 +54,9 @@ fuzz_briefly() {
 
 test_all() {
     install "$TEST_DEPS"
+    # npm for the tests of common.npm.package: Debian's, unless the machine
+    # already has one (a Node.js build that ships npm conflicts with it).
+    command -v npm >/dev/null || install npm
     # Layout is checked, not just advised.
     # shellcheck disable=SC2046
     clang-format --dry-run -Werror $(git ls-files '*.c' '*.h' 2>/dev/null || find agent proto builtins test -name '*.[ch]')
