@@ -71,6 +71,11 @@ static const struct oa_module *const table[] = {
     &oa_mod_linux_chef_client,
     &oa_mod_linux_mesos_master,
     &oa_mod_linux_mesos_slave,
+    &oa_mod_linux_docker_pulled,
+    &oa_mod_linux_docker_built,
+    &oa_mod_linux_docker_running,
+    &oa_mod_linux_docker_pushed,
+    &oa_mod_linux_docker_deploy,
 #ifdef OA_TEST_MODULES
     &oa_mod_test_watch,
 #endif

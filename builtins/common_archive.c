@@ -491,7 +491,7 @@ static int run_extractor(struct arc *a, bool unrar_free, struct oa_outcome *out)
             oa_runas_done(&ra);
         return -ENOMEM;
     }
-    struct oa_tool t = {exe, (char *const *)argv, env, NULL, NULL, NULL, NULL};
+    struct oa_tool t = {.path = exe, .argv = (char *const *)argv, .envp = env};
     r = oa_common_sources_run(&t, a->secret, &status, reason, sizeof(reason));
     oa_runas_env_free(env);
     oa_runas_done(&ra);

@@ -302,7 +302,7 @@ static int pip_call(struct pip *p, struct oa_buf *capture, const char *const *ar
     while (args[n - 1] && n < 11)
         argv[n] = (char *)args[n - 1], n++;
     argv[n] = NULL;
-    struct oa_tool t = {p->exe, argv, p->env, NULL, NULL, capture, NULL};
+    struct oa_tool t = {.path = p->exe, .argv = argv, .envp = p->env, .capture = capture};
     r = oa_common_sources_run(&t, NULL, &status, reason, sizeof(reason));
     if (r < 0) {
         snprintf(why, len, "%s", reason);

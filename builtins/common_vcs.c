@@ -109,7 +109,13 @@ int oa_vcs_ensure_tool(struct oa_vcs *v, const char *deb_pkg, const char *rpm_pk
 int oa_vcs_call(struct oa_vcs *v, const char *cwd, struct oa_buf *capture, const char *input,
                 char *const argv[], const char *what)
 {
-    struct oa_tool t = {v->exe, argv, v->env, cwd, &v->ra, capture, input};
+    struct oa_tool t = {.path = v->exe,
+                        .argv = argv,
+                        .envp = v->env,
+                        .cwd = cwd,
+                        .runas = &v->ra,
+                        .capture = capture,
+                        .input = input};
     char reason[512];
     int status, r;
 

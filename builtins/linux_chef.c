@@ -155,7 +155,8 @@ static void run_chef(struct chef *c, struct oa_cm_argv *a, struct oa_outcome *ou
         return;
     }
     oa_buf_init(&cap, CHEF_OUTPUT_MAX);
-    struct oa_tool t = {c->exe, a->v, oa_runas_env(&ra, NULL, 0), NULL, NULL, &cap, NULL};
+    struct oa_tool t = {
+        .path = c->exe, .argv = a->v, .envp = oa_runas_env(&ra, NULL, 0), .capture = &cap};
     r = t.envp ? oa_common_sources_run(&t, NULL, &status, reason, sizeof(reason)) : -ENOMEM;
     if (cap.data)
         fputs(cap.data, stdout);

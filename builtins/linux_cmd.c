@@ -206,7 +206,11 @@ static int cmd_run(const struct oa_run_ctx *ctx, const struct oa_params *p, stru
         return 0;
     }
     if (oa_cmd_plan(ctx, p, &ra, &plan, out) == 1) {
-        struct oa_tool t = {plan.argv[0], plan.argv, plan.env, plan.cwd, &ra, NULL, NULL};
+        struct oa_tool t = {.path = plan.argv[0],
+                            .argv = plan.argv,
+                            .envp = plan.env,
+                            .cwd = plan.cwd,
+                            .runas = &ra};
         r = oa_tool_run(&t, &status, out->comment, sizeof(out->comment));
         if (r < 0)
             out->result = false;

@@ -180,7 +180,8 @@ static int run_puppet(struct puppet *pp, struct oa_cm_argv *a, enum oa_cm_puppet
     if ((r = oa_runas_lookup(NULL, NULL, &ra, why, len)) < 0)
         return r;
     oa_buf_init(&cap, PUPPET_OUTPUT_MAX);
-    struct oa_tool t = {pp->exe, a->v, oa_runas_env(&ra, NULL, 0), NULL, NULL, &cap, NULL};
+    struct oa_tool t = {
+        .path = pp->exe, .argv = a->v, .envp = oa_runas_env(&ra, NULL, 0), .capture = &cap};
     r = t.envp ? oa_common_sources_run(&t, NULL, &status, reason, sizeof(reason)) : -ENOMEM;
     oa_runas_env_free((char **)t.envp);
     oa_runas_done(&ra);

@@ -302,7 +302,7 @@ static int run_git(struct prep *p, const char *cwd, const char *const args[], ch
     }
     /* Without the capture only the exit status explains a failure. */
     (void)capture_start(&err, STDERR_FILENO);
-    struct oa_tool t = {p->git, argv, p->git_env, cwd, NULL, NULL, NULL};
+    struct oa_tool t = {.path = p->git, .argv = argv, .envp = p->git_env, .cwd = cwd};
     r = oa_tool_run(&t, &status, p->errline, sizeof(p->errline));
     capture_stop(&res);
     capture_stop(&err);
@@ -539,7 +539,7 @@ static int run_bootstrap(struct prep *p, struct oa_outcome *out)
     }
     bool exec = access(real, X_OK) == 0;
     char *argv[] = {exec ? real : (char *)"/bin/sh", exec ? NULL : real, NULL};
-    struct oa_tool t = {argv[0], argv, p->env, p->dir, NULL, NULL, NULL};
+    struct oa_tool t = {.path = argv[0], .argv = argv, .envp = p->env, .cwd = p->dir};
     printf("$ %s%s\n", exec ? "" : "/bin/sh ", p->bootstrap);
     if (oa_tool_run(&t, &status, why, sizeof(why)) < 0) {
         oa_outcome_set(out, false, false,

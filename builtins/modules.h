@@ -45,6 +45,11 @@ extern const struct oa_module oa_mod_linux_chef_solo;
 extern const struct oa_module oa_mod_linux_chef_client;
 extern const struct oa_module oa_mod_linux_mesos_master;
 extern const struct oa_module oa_mod_linux_mesos_slave;
+extern const struct oa_module oa_mod_linux_docker_pulled;
+extern const struct oa_module oa_mod_linux_docker_built;
+extern const struct oa_module oa_mod_linux_docker_running;
+extern const struct oa_module oa_mod_linux_docker_pushed;
+extern const struct oa_module oa_mod_linux_docker_deploy;
 #ifdef OA_TEST_MODULES
 /* Modules that exist only in builds with tests (test_*.c). */
 extern const struct oa_module oa_mod_test_watch;

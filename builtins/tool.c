@@ -2,7 +2,9 @@
 /*
  * fork + exec + wait for module tools. A failure between fork and exec is
  * sent back through a close-on-exec pipe as (step, errno), so that the module
- * can say exactly why the tool did not start.
+ * can say exactly why the tool did not start. A tool's input is put in an
+ * in-memory file before the fork; its stdout, when the module wants it, is
+ * read from a pipe until the tool closes it.
  */
 #include "tool.h"
 
@@ -12,19 +14,43 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum step { STEP_IDS, STEP_CWD, STEP_STDIN, STEP_EXEC };
+enum step { STEP_IDS, STEP_CWD, STEP_STDIN, STEP_STDERR, STEP_EXEC };
 
 static const char *const step_names[] = {[STEP_IDS] = "switch user",
                                          [STEP_CWD] = "enter directory",
-                                         [STEP_STDIN] = "open /dev/null",
+                                         [STEP_STDIN] = "set up stdin",
+                                         [STEP_STDERR] = "redirect stderr",
                                          [STEP_EXEC] = "execute"};
 
-static void child(const struct oa_tool *t, int report_fd, int out_fd, int in_fd)
+/* The descriptors between the module and one tool; -1 where there is none. */
+struct fds {
+    int report[2]; /* close-on-exec: carries a failure before exec */
+    int out[2];    /* the tool's stdout, read by the module */
+    int in;        /* the tool's stdin: an in-memory file holding its input */
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void close_fds(struct fds *f)
+{
+    for (int i = 0; i < 2; i++) {
+        close_fd(&f->report[i]);
+        close_fd(&f->out[i]);
+    }
+    close_fd(&f->in);
+}
+
+static void child(const struct oa_tool *t, const struct fds *f)
 {
     int failure[2] = {STEP_IDS, 0};
     int fd, r;
@@ -34,7 +60,7 @@ static void child(const struct oa_tool *t, int report_fd, int out_fd, int in_fd)
      * writer of a pipeline such as `yes | head -1` ends rather than
      * complaining about, or spinning on, EPIPE. */
     signal(SIGPIPE, SIG_DFL);
-    if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
+    if (f->out[1] >= 0 && dup2(f->out[1], STDOUT_FILENO) < 0)
         goto fail_errno;
 
     if (t->runas && (r = oa_runas_apply(t->runas)) < 0) {
@@ -45,21 +71,24 @@ static void child(const struct oa_tool *t, int report_fd, int out_fd, int in_fd)
     if (chdir(t->cwd ? t->cwd : "/") < 0)
         goto fail_errno;
     failure[0] = STEP_STDIN;
-    fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    fd = f->in >= 0 ? f->in : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+        goto fail_errno;
+    failure[0] = STEP_STDERR;
+    if (t->merge_stderr && dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
         goto fail_errno;
     failure[0] = STEP_EXEC;
     execve(t->path, t->argv, t->envp);
 fail_errno:
     failure[1] = errno;
 fail:
-    (void)!write(report_fd, failure, sizeof(failure));
+    (void)!write(f->report[1], failure, sizeof(failure));
     _exit(127);
 }
 
 /* The tool's input in a private in-memory file (no pipe to keep fed, so a
- * tool that never reads it cannot block us), at offset 0. Returns the fd or
- * a negative errno. */
+ * tool that never reads it cannot block us, and no size limit), at offset
+ * 0. Returns the fd or a negative errno. */
 static int input_file(const char *text)
 {
     size_t len = strlen(text), done = 0;
@@ -83,8 +112,9 @@ fail:
     return -err;
 }
 
-/* Reads the captured stdout until the tool closes it. */
-static void drain(int fd, struct oa_buf *capture)
+/* Reads the tool's stdout until the tool closes it: into the capture, or
+ * to on_output as it arrives. */
+static void drain(int fd, const struct oa_tool *t)
 {
     char chunk[8192];
     ssize_t n;
@@ -94,67 +124,53 @@ static void drain(int fd, struct oa_buf *capture)
             continue;
         if (n < 0)
             break;
-        (void)oa_buf_append(capture, chunk, (size_t)n); /* over the cap: dropped */
+        if (t->capture)
+            (void)oa_buf_append(t->capture, chunk, (size_t)n); /* over the cap: dropped */
+        else
+            t->on_output(t->output_arg, chunk, (size_t)n);
     }
 }
 
 int oa_tool_run(const struct oa_tool *t, int *ret_status, char *reterr, size_t errlen)
 {
-    int report[2], out[2] = {-1, -1}, failure[2], status, in_fd = -1;
+    struct fds f = {{-1, -1}, {-1, -1}, -1};
+    int failure[2], status, r;
     ssize_t n;
     pid_t pid;
 
-    if (t->input && (in_fd = input_file(t->input)) < 0) {
-        snprintf(reterr, errlen, "cannot prepare the input of %s: %s", t->path, strerror(-in_fd));
-        return in_fd;
+    if (t->input && (f.in = input_file(t->input)) < 0) {
+        snprintf(reterr, errlen, "cannot prepare the input of %s: %s", t->path, strerror(-f.in));
+        return f.in;
     }
-    if (pipe2(report, O_CLOEXEC) < 0) {
-        int err = errno;
-        if (in_fd >= 0)
-            close(in_fd);
-        return -err;
-    }
-    if (t->capture && pipe2(out, O_CLOEXEC) < 0) {
-        int err = errno;
-        close(report[0]);
-        close(report[1]);
-        if (in_fd >= 0)
-            close(in_fd);
-        return -err;
+    if (pipe2(f.report, O_CLOEXEC) < 0 ||
+        ((t->capture || t->on_output) && pipe2(f.out, O_CLOEXEC) < 0)) {
+        r = -errno;
+        close_fds(&f);
+        snprintf(reterr, errlen, "cannot start %s: %s", t->path, strerror(-r));
+        return r;
     }
     /* Output written by the module so far must come before the tool's. */
     fflush(stdout);
     fflush(stderr);
     pid = fork();
     if (pid < 0) {
-        int err = errno;
-        if (in_fd >= 0)
-            close(in_fd);
-        close(report[0]);
-        close(report[1]);
-        if (out[0] >= 0) {
-            close(out[0]);
-            close(out[1]);
-        }
-        snprintf(reterr, errlen, "cannot start %s: %s", t->path, strerror(err));
-        return -err;
+        r = -errno;
+        close_fds(&f);
+        snprintf(reterr, errlen, "cannot start %s: %s", t->path, strerror(-r));
+        return r;
     }
     if (pid == 0)
-        child(t, report[1], out[1], in_fd);
-    if (in_fd >= 0)
-        close(in_fd);
-    close(report[1]);
-    if (out[1] >= 0)
-        close(out[1]);
+        child(t, &f);
+    close_fd(&f.report[1]);
+    close_fd(&f.out[1]);
+    close_fd(&f.in);
     /* The report pipe closes at exec (close-on-exec), or carries a failure. */
     do
-        n = read(report[0], failure, sizeof(failure));
+        n = read(f.report[0], failure, sizeof(failure));
     while (n < 0 && errno == EINTR);
-    close(report[0]);
-    if (out[0] >= 0) {
-        drain(out[0], t->capture);
-        close(out[0]);
-    }
+    if (f.out[0] >= 0)
+        drain(f.out[0], t);
+    close_fds(&f);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -errno;
@@ -188,6 +204,15 @@ const char *oa_tool_which(const char *name, char *buf, size_t len)
 int oa_tool_exec(char *const argv[], const char *const *extra_env, struct oa_buf *capture,
                  int *ret_status, char *why, size_t len)
 {
+    struct oa_tool t = {.argv = argv, .capture = capture};
+
+    return oa_tool_exec_opts(&t, extra_env, ret_status, why, len);
+}
+
+int oa_tool_exec_opts(const struct oa_tool *opts, const char *const *extra_env, int *ret_status,
+                      char *why, size_t len)
+{
+    char *const *argv = opts->argv;
     struct oa_kv extra[16];
     struct oa_runas ra;
     size_t n = 0;
@@ -213,7 +238,11 @@ int oa_tool_exec(char *const argv[], const char *const *extra_env, struct oa_buf
         snprintf(why, len, "out of memory");
         return -ENOMEM;
     }
-    struct oa_tool t = {path, argv, envp, NULL, NULL, capture, NULL};
+    struct oa_tool t = *opts;
+    t.path = path;
+    t.envp = envp;
+    t.cwd = NULL;
+    t.runas = NULL;
     r = oa_tool_run(&t, ret_status, why, len);
     oa_runas_env_free(envp);
     oa_runas_done(&ra);

@@ -86,7 +86,7 @@ static void shell_split(const char *cmd, struct oa_buf *out)
     int status;
 
     snprintf(script, sizeof(script), "ssh() { printf '[%%s]\\n' \"$@\"; }; %s host cmd", cmd);
-    struct oa_tool t = {"/bin/sh", argv, envp, NULL, NULL, out, NULL};
+    struct oa_tool t = {.path = "/bin/sh", .argv = argv, .envp = envp, .capture = out};
     assert_int_equal(oa_tool_run(&t, &status, why, sizeof(why)), 0);
     assert_true(oa_tool_ok(status));
 }
@@ -348,7 +348,7 @@ static void run_keeps_the_reason(void **unused)
     ssize_t n;
 
     oa_buf_init(&out, 4096);
-    struct oa_tool t = {"/bin/sh", argv, envp, NULL, NULL, &out, NULL};
+    struct oa_tool t = {.path = "/bin/sh", .argv = argv, .envp = envp, .capture = &out};
     assert_int_equal(pipe(pipefd), 0);
     saved = dup(STDERR_FILENO);
     dup2(pipefd[1], STDERR_FILENO);
