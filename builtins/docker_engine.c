@@ -86,7 +86,7 @@ static int ping(struct oa_docker *d)
 static bool daemon_down(const char *why)
 {
     return strstr(why, "Cannot connect to the Docker daemon") ||
-           strstr(why, "Is the docker daemon running") || strstr(why, "docker.sock: connect");
+           strstr(why, "Is the docker daemon running");
 }
 
 static void pause_ms(long ms)
