@@ -2,9 +2,11 @@
 /*
  * linux.docker.pushed (modules.md §11.4): commit a container into the
  * repository when `container` is given, then push it, every round. The
- * push's own report says whether the registry got anything new: a layer
- * "Pushed" (rather than "Layer already exists" or "Mounted from …"). Only
- * then are `dep_containers` stopped and the state changed. Runs in the
+ * push's own report says whether the repository got anything new: a layer
+ * "Pushed", or "Mounted from" another repository of the registry (rather
+ * than "Layer already exists"). Only then are `dep_containers` stopped and
+ * the state changed: a push that only sends a new manifest for the same
+ * layers (a container committed again unchanged) changes nothing. Runs in the
  * exec-state child; the docker CLI with argv arrays (docker.h).
  */
 #include <stdio.h>
@@ -45,7 +47,8 @@ static void on_push_line(void *arg, const char *line)
     struct push_report *rep = arg;
     const char *colon = strchr(line, ':'), *dg;
 
-    if (colon && is_hex(line, (size_t)(colon - line)) && strcmp(colon, ": Pushed") == 0)
+    if (colon && is_hex(line, (size_t)(colon - line)) &&
+        (strcmp(colon, ": Pushed") == 0 || strncmp(colon, ": Mounted from ", 15) == 0))
         rep->uploaded++;
     if ((dg = strstr(line, "digest: sha256:")) && is_hex(dg + 15, 64))
         snprintf(rep->digest, sizeof(rep->digest), "%.71s", dg + 8);

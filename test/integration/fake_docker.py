@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """A recording stand-in for the docker CLI, for the docker module tests.
 
-No docker engine runs on the test machines, so the tests put this program
-first on PATH (as /usr/local/bin/docker, through a small wrapper that sets
-FAKE_DOCKER_DIR) inside their sandbox. It appends every argv it gets to
+No docker engine runs on the test machines, so the tests put a wrapper
+first on PATH as /usr/local/bin/docker inside their sandbox; it hands its
+argv and stdin to this program, which runs as a server for the whole test
+(lib-docker.sh), and prints the answer. This program appends every argv to
 $FAKE_DOCKER_DIR/log, one line each, and plays a small engine from
 $FAKE_DOCKER_DIR/state.json: local images, containers, a registry with its
 layers and the credentials it wants, whether the daemon runs. It prints
@@ -18,14 +19,20 @@ state.json keys (all optional):
   images      {ref: {"id": "sha256:…", "layers": [hex…]}}
   containers  {name: {"id", "image", "running", "args", "env", "dirty"}}
   registry    {ref: {"id", "layers"}}: what a pull can fetch
-  blobs       [hex…]: the layers the registry holds (push compares them)
-  auth        {registry: "user:password"}: a login is needed for it
+  blobs       {repository: [hex…]}: the layers each repository of the
+              registries holds (a push uploads, mounts from another
+              repository, or finds each layer already there)
+  auth        {registry or registry/namespace: "user:password"}: a login
+              is needed for the repositories there
   fail        {command: {"rc": N, "out": "text", "once": bool}}: the next
               such call prints out and exits rc without doing anything
 """
+import contextlib
 import hashlib
+import io
 import json
 import os
+import socket
 import sys
 
 DIR = os.environ["FAKE_DOCKER_DIR"]
@@ -66,16 +73,26 @@ class Fail(Exception):
 
 
 class Engine:
-    def __init__(self, state, config):
+    def __init__(self, state, config, stdin):
         self.s = state
         self.config = config
+        self.stdin = stdin
         for key in ("images", "containers", "registry", "auth", "fail"):
             self.s.setdefault(key, {})
-        self.s.setdefault("blobs", [])
+        self.s.setdefault("blobs", {})
+
+    def wanted(self, ref):
+        """The credentials the registry wants for ref, or None: an auth key
+        is a registry ("docker.io") or a namespace in it ("docker.io/x")."""
+        reg = registry_of(ref)
+        for key, creds in self.s["auth"].items():
+            if key == reg or canonical(ref).startswith(key + "/"):
+                return creds
+        return None
 
     def logged_in(self, ref):
-        reg = registry_of(ref)
-        if reg not in self.s["auth"]:
+        want = self.wanted(ref)
+        if want is None:
             return True
         path = os.path.join(self.config or "/nonexistent", "config.json")
         try:
@@ -83,8 +100,8 @@ class Engine:
                 auths = json.load(f).get("auths", {})
         except OSError:
             return False
-        key = "https://index.docker.io/v1/" if reg == "docker.io" else reg
-        return auths.get(key) == self.s["auth"][reg]
+        reg = registry_of(ref)
+        return auths.get("https://index.docker.io/v1/" if reg == "docker.io" else reg) == want
 
     def container(self, name):
         c = self.s["containers"].get(name)
@@ -116,11 +133,11 @@ class Engine:
     def login(self, args):
         assert args[:3] == ["-u", args[1], "--password-stdin"] and len(args) in (3, 4), args
         assert self.config, "login without a private --config"
-        password = sys.stdin.read()
+        password = self.stdin
         with open(os.path.join(DIR, "stdin.log"), "a") as f:
             f.write(password + "\n")
         reg = args[3] if len(args) == 4 else "docker.io"
-        want = self.s["auth"].get(reg)
+        want = next((v for k, v in self.s["auth"].items() if k.split("/")[0] == reg), None)
         if want is not None and want != f"{args[1]}:{password}":
             host = "registry-1.docker.io" if reg == "docker.io" else reg
             raise Fail(1, f'Error response from daemon: Get "https://{host}/v2/": '
@@ -253,18 +270,27 @@ class Engine:
             raise Fail(1, "denied: requested access to the resource is denied")
         for layer in img["layers"]:
             print(f"{layer}: Preparing")
+        repo = canonical(ref).rsplit(":", 1)[0]
+        blobs = self.s["blobs"]
         for layer in img["layers"]:
-            if layer in self.s["blobs"]:
+            other = [r for r, ls in blobs.items() if layer in ls and r != repo
+                     and registry_of(r[10:] if r.startswith("docker.io/") else r) == registry_of(ref)]
+            if layer in blobs.get(repo, []):
                 print(f"{layer}: Layer already exists")
+            elif other:
+                print(f"{layer}: Mounted from {other[0].split('/', 1)[1]}")
             else:
                 print(f"{layer}: Pushed")
-                self.s["blobs"].append(layer)
+            blobs.setdefault(repo, [])
+            if layer not in blobs[repo]:
+                blobs[repo].append(layer)
         self.s["registry"][ref] = {"id": img["id"], "layers": list(img["layers"])}
         print(f"{ref.rsplit(':', 1)[1]}: digest: sha256:{sha(img['id'])} size: 528")
 
 
-def main():
-    argv = sys.argv[1:]
+def handle(argv, stdin):
+    """One docker call: logs it, plays it against state.json. Returns the
+    exit status; the output is printed."""
     with open(os.path.join(DIR, "log"), "a") as f:
         f.write(" ".join(argv) + "\n")
     with open(STATE) as f:
@@ -272,7 +298,7 @@ def main():
     config = None
     if argv[:1] == ["--config"]:
         config, argv = argv[1], argv[2:]
-    engine = Engine(state, config)
+    engine = Engine(state, config, stdin)
     cmd, args = argv[0], argv[1:]
     rc = 0
     try:
@@ -289,14 +315,55 @@ def main():
             raise Fail(1, f"docker: '{cmd}' is not a docker command.")
         handler(args)
     except Fail as e:
-        sys.stdout.flush()
-        print(e.text, file=sys.stderr)
+        print(e.text)
         rc = e.rc
+    except (AssertionError, IndexError, KeyError, OSError) as e:
+        # A call the modules should never make: the test sees it fail.
+        print(f"fake docker: unexpected call {argv}: {e!r}")
+        rc = 99
     with open(STATE + ".tmp", "w") as f:
         json.dump(state, f, indent=1)
     os.rename(STATE + ".tmp", STATE)
     return rc
 
 
+def read_fields(conn):
+    """The request: a count, then that many NUL-terminated argv strings,
+    then stdin, NUL-terminated too."""
+    data = b""
+    while True:
+        fields = data.split(b"\0")
+        if len(fields) > 1 and len(fields) - 1 >= int(fields[0]) + 2:
+            n = int(fields[0])
+            return [f.decode() for f in fields[1:n + 1]], fields[n + 1].decode()
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise EOFError("short request")
+        data += chunk
+
+
+def serve(port_file):
+    """Answers the wrapper /usr/local/bin/docker over loopback TCP, one
+    call per connection: a Python start for every docker call would cost
+    more than all the rest of a test."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(srv.getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            try:
+                argv, stdin = read_fields(conn)
+            except (EOFError, ValueError):
+                continue
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rc = handle(argv, stdin)
+            conn.sendall(f"{rc}\n{out.getvalue()}".encode())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    serve(sys.argv[1])

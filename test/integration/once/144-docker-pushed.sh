@@ -54,12 +54,13 @@ ps -a --no-trunc --format {{.Names}}|{{.Status}}
 EOF
 
 # The complex fixture's commit and push: the container's image layers are
-# in the registry already; the commit adds the empty layer, new once.
+# in another repository of the registry (mounted from there, new to this
+# one); the commit adds the empty layer, uploaded once.
 P='{"repository": "visualops/my_ubuntu_httpd", '"$CREDS"', "container": "my_ubuntu_httpd", "message": "test push my", "author": "Thibault Bronchain", "dep_containers": ["dep"]}'
 dst linux.docker.pushed "$P"
 expect_rc 0
 id=$(dk_get 'S["images"]["visualops/my_ubuntu_httpd:latest"]["id"]')
-expect_state true true "committed the container my_ubuntu_httpd as visualops/my_ubuntu_httpd:latest (${id:0:19}); pushed visualops/my_ubuntu_httpd:latest: 1 new layer (digest $(digest "$id")); stopped dep"
+expect_state true true "committed the container my_ubuntu_httpd as visualops/my_ubuntu_httpd:latest (${id:0:19}); pushed visualops/my_ubuntu_httpd:latest: 3 new layers (digest $(digest "$id")); stopped dep"
 expect_calls <<EOF
 info --format {{.ServerVersion}}
 ps -a --no-trunc --format {{.Names}}|{{.Status}}
