@@ -61,8 +61,11 @@ static int setup_tmp(struct oa_docker *d, struct oa_outcome *out)
         oa_outcome_set(out, false, false, "%s: the path is too long", d->ctx->state_dir);
         return -ENAMETOOLONG;
     }
+    /* A dry run logs in nowhere and writes no env file: it needs none. */
+    if (d->ctx->dry_run)
+        return 0;
     remove_tree(d->tmp_dir);
-    if (!d->ctx->dry_run && (r = oa_fs_mkdir_p(d->tmp_dir, 0700)) < 0) {
+    if ((r = oa_fs_mkdir_p(d->tmp_dir, 0700)) < 0) {
         oa_outcome_set(out, false, false, "cannot create %s: %s", d->tmp_dir, strerror(-r));
         return r;
     }

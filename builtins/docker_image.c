@@ -199,8 +199,8 @@ static int built_prepare(struct build *b, const struct oa_params *p, struct oa_o
         len--;
     if (!oa_fs_is_absolute(path) ||
         (size_t)snprintf(b->path, sizeof(b->path), "%.*s", (int)len, path) >= sizeof(b->path) ||
-        (size_t)snprintf(b->dockerfile, sizeof(b->dockerfile), "%s/Dockerfile", b->path) >=
-            sizeof(b->dockerfile)) {
+        (size_t)snprintf(b->dockerfile, sizeof(b->dockerfile), "%s/Dockerfile",
+                         strcmp(b->path, "/") ? b->path : "") >= sizeof(b->dockerfile)) {
         oa_outcome_set(out, false, false, "parameter 'path': '%.200s' is not an absolute path",
                        path);
         return OA_ESCHEMA;

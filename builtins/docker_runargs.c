@@ -25,10 +25,10 @@
 
 #define COUNT_MAX 1000
 
-static int fail(char *reterr, size_t errlen, const char *fmt, ...)
+static int bad_param(char *reterr, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(char *reterr, size_t errlen, const char *fmt, ...)
+static int bad_param(char *reterr, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 
@@ -74,16 +74,17 @@ static int parse_volumes(struct oa_docker_run *r, const struct oa_pvalue *v, cha
         const char *host = v->kv[i].key, *dest = v->kv[i].value;
         size_t plen = strcspn(dest, ":");
         if (!*host || strchr(host, ':') || has_control(host))
-            return fail(reterr, errlen, "parameter 'volumes': '%.200s' is not a host path", host);
+            return bad_param(reterr, errlen, "parameter 'volumes': '%.200s' is not a host path",
+                             host);
         if (dest[0] != '/' || has_control(dest) ||
             (dest[plen] &&
              strspn(dest + plen + 1, "abcdefghijklmnopqrstuvwxyz,") != strlen(dest + plen + 1)))
-            return fail(reterr, errlen,
-                        "parameter 'volumes': '%.200s' (for %.200s) is not a container path "
-                        "with optional :ro",
-                        dest, host);
+            return bad_param(reterr, errlen,
+                             "parameter 'volumes': '%.200s' (for %.200s) is not a container path "
+                             "with optional :ro",
+                             dest, host);
         if ((size_t)snprintf(spec, sizeof(spec), "%s:%s", host, dest) >= sizeof(spec))
-            return fail(reterr, errlen, "parameter 'volumes': %.200s is too long", host);
+            return bad_param(reterr, errlen, "parameter 'volumes': %.200s is too long", host);
         if ((rc = push_opt(r, "-v", spec)) < 0)
             return rc;
     }
@@ -102,17 +103,18 @@ static int parse_devices(struct oa_docker_run *r, const struct oa_pvalue *v, cha
         const char *host = v->kv[i].key, *dest = v->kv[i].value;
         size_t plen = strcspn(dest, ":");
         if (host[0] != '/' || strchr(host, ':') || has_control(host))
-            return fail(reterr, errlen, "parameter 'devices': '%.200s' is not a device path", host);
+            return bad_param(reterr, errlen, "parameter 'devices': '%.200s' is not a device path",
+                             host);
         if (*dest && (dest[0] != '/' || has_control(dest) ||
                       (dest[plen] && (!dest[plen + 1] ||
                                       strspn(dest + plen + 1, "rwm") != strlen(dest + plen + 1)))))
-            return fail(reterr, errlen,
-                        "parameter 'devices': '%.200s' (for %.200s) is not a device path with "
-                        "optional :rwm permissions",
-                        dest, host);
+            return bad_param(reterr, errlen,
+                             "parameter 'devices': '%.200s' (for %.200s) is not a device path with "
+                             "optional :rwm permissions",
+                             dest, host);
         if ((size_t)snprintf(spec, sizeof(spec), "%s%s%s", host, *dest ? ":" : "", dest) >=
             sizeof(spec))
-            return fail(reterr, errlen, "parameter 'devices': %.200s is too long", host);
+            return bad_param(reterr, errlen, "parameter 'devices': %.200s is too long", host);
         if ((rc = push_opt(r, "--device", spec)) < 0)
             return rc;
     }
@@ -157,10 +159,11 @@ static int parse_limits(struct oa_docker_run *r, const struct oa_params *p, char
 
     if (mem && *mem) {
         if (parse_memory(mem, &bytes) < 0)
-            return fail(reterr, errlen,
-                        "parameter 'mem_limit': '%.100s' is not a size (bytes, or a number with "
-                        "b, k, m, g or t)",
-                        mem);
+            return bad_param(
+                reterr, errlen,
+                "parameter 'mem_limit': '%.100s' is not a size (bytes, or a number with "
+                "b, k, m, g or t)",
+                mem);
         snprintf(text, sizeof(text), "%" PRIu64, bytes);
         if (bytes > 0 && (rc = push_opt(r, "-m", text)) < 0)
             return rc;
@@ -185,23 +188,23 @@ static int parse_port(struct oa_docker_port *pt, const char *key, const char *va
     snprintf(pt->proto, sizeof(pt->proto), "%s", slash ? slash + 1 : "tcp");
     if (oa_parse_u64(num, 65535, &port) < 0 || port == 0 || port > 65535 ||
         (strcmp(pt->proto, "tcp") && strcmp(pt->proto, "udp") && strcmp(pt->proto, "sctp")))
-        return fail(reterr, errlen,
-                    "parameter 'port_bindings': '%.100s' is not a container port "
-                    "(port[/tcp|udp|sctp])",
-                    key);
+        return bad_param(reterr, errlen,
+                         "parameter 'port_bindings': '%.100s' is not a container port "
+                         "(port[/tcp|udp|sctp])",
+                         key);
     if (!*value)
         return 0; /* docker picks the host port */
     if (colon) {
         size_t iplen = (size_t)(colon - value);
         if (iplen == 0 || iplen >= sizeof(pt->host_ip) ||
             strspn(value, "0123456789abcdefABCDEF.:[]") < iplen)
-            return fail(reterr, errlen,
-                        "parameter 'port_bindings': '%.100s' is not [hostIp:]hostPort", value);
+            return bad_param(reterr, errlen,
+                             "parameter 'port_bindings': '%.100s' is not [hostIp:]hostPort", value);
         snprintf(pt->host_ip, sizeof(pt->host_ip), "%.*s", (int)iplen, value);
     }
     if (oa_parse_u64(colon ? colon + 1 : value, 65535, &port) < 0 || port == 0 || port > 65535)
-        return fail(reterr, errlen, "parameter 'port_bindings': '%.100s' is not [hostIp:]hostPort",
-                    value);
+        return bad_param(reterr, errlen,
+                         "parameter 'port_bindings': '%.100s' is not [hostIp:]hostPort", value);
     pt->host_port = (unsigned)port;
     return 0;
 }
@@ -215,9 +218,10 @@ static int check_spacing(const struct oa_docker_run *r, char *reterr, size_t err
     for (size_t i = 0; i < r->n_ports; i++) {
         const struct oa_docker_port *a = &r->ports[i];
         if (a->host_port && a->host_port + n - 1 > 65535)
-            return fail(reterr, errlen,
-                        "parameter 'port_bindings': host port %u + %zu containers is over 65535",
-                        a->host_port, n);
+            return bad_param(
+                reterr, errlen,
+                "parameter 'port_bindings': host port %u + %zu containers is over 65535",
+                a->host_port, n);
         for (size_t j = i + 1; a->host_port && j < r->n_ports; j++) {
             const struct oa_docker_port *b = &r->ports[j];
             unsigned gap = a->host_port > b->host_port ? a->host_port - b->host_port
@@ -226,12 +230,13 @@ static int check_spacing(const struct oa_docker_run *r, char *reterr, size_t err
                 gap >= n)
                 continue;
             if (gap == 0)
-                return fail(reterr, errlen,
-                            "parameter 'port_bindings': host port %u is bound twice", a->host_port);
-            return fail(reterr, errlen,
-                        "parameter 'port_bindings': host ports %u and %u are closer together "
-                        "than the %zu containers need",
-                        a->host_port, b->host_port, n);
+                return bad_param(reterr, errlen,
+                                 "parameter 'port_bindings': host port %u is bound twice",
+                                 a->host_port);
+            return bad_param(reterr, errlen,
+                             "parameter 'port_bindings': host ports %u and %u are closer together "
+                             "than the %zu containers need",
+                             a->host_port, b->host_port, n);
         }
     }
     return 0;
@@ -259,13 +264,13 @@ static int check_env(const struct oa_pvalue *v, char *reterr, size_t errlen)
     for (size_t i = 0; v->present && i < v->n; i++) {
         const char *k = v->kv[i].key;
         if (!*k || k[0] == '#' || strpbrk(k, "= \t") || has_control(k))
-            return fail(reterr, errlen, "parameter 'environment': '%.200s' is not a variable name",
-                        k);
+            return bad_param(reterr, errlen,
+                             "parameter 'environment': '%.200s' is not a variable name", k);
         if (strpbrk(v->kv[i].value, "\r\n"))
-            return fail(reterr, errlen,
-                        "parameter 'environment': the value of %.200s has a line break, which "
-                        "docker's env file cannot hold",
-                        k);
+            return bad_param(reterr, errlen,
+                             "parameter 'environment': the value of %.200s has a line break, which "
+                             "docker's env file cannot hold",
+                             k);
     }
     return 0;
 }
@@ -297,7 +302,7 @@ static int parse_files(struct oa_docker_run *r, const struct oa_pvalue *v, char 
     if (!v->present || v->n == 0)
         return 0;
     if (!r->ctx->state_dir)
-        return fail(reterr, errlen, "parameter 'files' needs the agent's state directory");
+        return bad_param(reterr, errlen, "parameter 'files' needs the agent's state directory");
     if (!(r->files = oa_calloc(v->n, sizeof(*r->files))))
         return -ENOMEM;
     for (size_t i = 0; i < v->n; i++, r->n_files++) {
@@ -306,12 +311,13 @@ static int parse_files(struct oa_docker_run *r, const struct oa_pvalue *v, char 
         f->content = v->kv[i].value;
         if (!oa_fs_is_absolute(f->path) || strchr(f->path, ':') || has_control(f->path) ||
             strlen(f->path) > 200)
-            return fail(reterr, errlen, "parameter 'files': '%.200s' is not a container path",
-                        f->path);
+            return bad_param(reterr, errlen, "parameter 'files': '%.200s' is not a container path",
+                             f->path);
         if (!(f->host = host_copy(r, f->path)))
             return -ENOMEM;
         if ((size_t)snprintf(spec, sizeof(spec), "%s:%s", f->host, f->path) >= sizeof(spec))
-            return fail(reterr, errlen, "parameter 'files': %.200s: the path is too long", f->path);
+            return bad_param(reterr, errlen, "parameter 'files': %.200s: the path is too long",
+                             f->path);
         if ((rc = push_opt(r, "-v", spec)) < 0)
             return rc;
     }
@@ -387,13 +393,13 @@ static int parse_all(struct oa_docker_run *r, const struct oa_params *p, char *r
     int rc;
 
     if (!oa_docker_valid_name(r->container))
-        return fail(reterr, errlen, "parameter 'container': '%.200s' is not a container name",
-                    r->container);
+        return bad_param(reterr, errlen, "parameter 'container': '%.200s' is not a container name",
+                         r->container);
     if (!oa_docker_valid_ref(image) || (tag && !oa_docker_valid_ref(tag)) ||
         !oa_docker_ref(image, tag, r->image, sizeof(r->image)))
-        return fail(reterr, errlen, "parameter '%s': '%.200s' is not an image name",
-                    tag && !oa_docker_valid_ref(tag) ? "tag" : "image",
-                    tag && !oa_docker_valid_ref(tag) ? tag : image);
+        return bad_param(reterr, errlen, "parameter '%s': '%.200s' is not an image name",
+                         tag && !oa_docker_valid_ref(tag) ? "tag" : "image",
+                         tag && !oa_docker_valid_ref(tag) ? tag : image);
     if ((rc = oa_params_uint(p, "count", 0, COUNT_MAX, 0, &r->count, reterr, errlen)) < 0 ||
         (rc = check_env(env, reterr, errlen)) < 0 || (rc = make_names(r)) < 0 ||
         (rc = parse_ports(r, oa_params_get(p, "port_bindings"), reterr, errlen)) < 0 ||
