@@ -10,9 +10,10 @@ $FAKE_DOCKER_DIR/log, one line each, and plays a small engine from
 $FAKE_DOCKER_DIR/state.json: local images, containers, a registry with its
 layers and the credentials it wants, whether the daemon runs. It prints
 what docker 24 prints for the same calls: the formats the modules ask for,
-pull/build/push progress, and docker's error messages ("manifest unknown",
-"Cannot connect to the Docker daemon", "No such image", "denied: requested
-access to the resource is denied") with docker's exit codes.
+pull/build/push progress on stdout, and docker's error messages ("manifest
+unknown", "Cannot connect to the Docker daemon", "No such image", "denied:
+requested access to the resource is denied") on stderr, as docker does,
+with docker's exit codes.
 
 state.json keys (all optional):
   daemon      false: every call fails as with no daemon listening
@@ -290,7 +291,7 @@ class Engine:
 
 def handle(argv, stdin):
     """One docker call: logs it, plays it against state.json. Returns the
-    exit status; the output is printed."""
+    exit status; the output is printed, the error on stderr."""
     with open(os.path.join(DIR, "log"), "a") as f:
         f.write(" ".join(argv) + "\n")
     with open(STATE) as f:
@@ -315,11 +316,11 @@ def handle(argv, stdin):
             raise Fail(1, f"docker: '{cmd}' is not a docker command.")
         handler(args)
     except Fail as e:
-        print(e.text)
+        print(e.text, file=sys.stderr)
         rc = e.rc
     except (AssertionError, IndexError, KeyError, OSError) as e:
         # A call the modules should never make: the test sees it fail.
-        print(f"fake docker: unexpected call {argv}: {e!r}")
+        print(f"fake docker: unexpected call {argv}: {e!r}", file=sys.stderr)
         rc = 99
     with open(STATE + ".tmp", "w") as f:
         json.dump(state, f, indent=1)
@@ -359,10 +360,11 @@ def serve(port_file):
                 argv, stdin = read_fields(conn)
             except (EOFError, ValueError):
                 continue
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 rc = handle(argv, stdin)
-            conn.sendall(f"{rc}\n{out.getvalue()}".encode())
+            # The exit status, stdout up to a NUL, then stderr.
+            conn.sendall(f"{rc}\n{out.getvalue()}\0{err.getvalue()}".encode())
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ DK="$T/docker"
 # /usr/local/sbin for stand-ins of service, systemctl and apt-get. The
 # engine is one Python server for the whole test (a Python start for each
 # docker call would cost more than the rest of the test); the docker on
-# PATH is a bash client that hands it argv and stdin over loopback TCP.
+# PATH is a bash client that hands it argv and stdin over loopback TCP and
+# prints what it answers on stdout and stderr, as docker would.
 docker_sandbox() {
     [ -n "${OA_IN_SANDBOX:-}" ] || fail "docker_sandbox outside the sandbox"
     mountpoint -q /usr/local/bin || sandbox_tmpfs /usr/local/bin
@@ -40,7 +41,9 @@ input=
 for a in "\$@"; do [ "\$a" != --password-stdin ] || input=\$(cat); done
 { printf '%d\\0' \$#; printf '%s\\0' "\$@"; printf '%s\\0' "\$input"; } >&3
 IFS= read -r rc <&3
-cat <&3
+IFS= read -r -d '' out <&3
+printf '%s' "\$out"
+cat <&3 >&2
 exit "\$rc"
 EOF
     chmod 0755 /usr/local/bin/docker

@@ -84,12 +84,22 @@ expect_line out '^could not remove the dangling images: Error response from daem
 dst linux.docker.pulled '{"repo": "nginx", "tag": "9"}'
 expect_rc 1
 expect_state false false "cannot pull nginx:9: Error response from daemon: manifest for nginx:9 not found: manifest unknown: manifest unknown"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} nginx:9
+pull nginx:9
+EOF
 dk_set 'S["registry"]["visualops/ubuntu_httpd:latest"] = {"id": "sha256:" + "d" * 64, "layers": ["1a2b3c4d5e6f"]}
 S["auth"] = {"docker.io": "visualops:123123123", "registry.example.com:5000": "bob:s3cr3t pass"}
 S["registry"]["registry.example.com:5000/app:2"] = {"id": "sha256:" + "e" * 64, "layers": ["2a2b3c4d5e6f"]}'
 dst linux.docker.pulled '{"repo": "visualops/ubuntu_httpd"}'
 expect_rc 1
 expect_state false false "cannot pull visualops/ubuntu_httpd:latest: Error response from daemon: pull access denied for visualops/ubuntu_httpd, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} visualops/ubuntu_httpd:latest
+pull visualops/ubuntu_httpd:latest
+EOF
 
 # The basic fixture's state: a Docker Hub login (its email is obsolete).
 # The password reaches docker on stdin only; the client config is private
@@ -128,6 +138,11 @@ expect_no_secret 's3cr3t pass'
 dst linux.docker.pulled '{"repo": "registry.example.com:5000/app", "tag": "2", "username": "bob", "password": "wrong"}'
 expect_rc 1
 expect_state false false "cannot log in to registry.example.com:5000 as bob: Error response from daemon: Get \"https://registry.example.com:5000/v2/\": unauthorized: incorrect username or password"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} registry.example.com:5000/app:2
+--config CFG login -u bob --password-stdin registry.example.com:5000
+EOF
 expect_no_secret wrong
 [ -z "$(ls -A "$T/state/docker/tmp")" ] || fail "left behind: $(ls -A "$T/state/docker/tmp")"
 # A dry run does not log in either.

@@ -7,11 +7,12 @@
 # a host address and a protocol, the command), a running container left
 # alone, a stopped one recreated, a changed parameter set recreating
 # (the fingerprint kept under the state dir), force, dry runs, a failed
-# `docker run`, the basic fixture's state, and parameters refused.
+# `docker run`, the basic fixture's state, deploy's files, and parameters
+# refused.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-docker.sh"
 in_sandbox "$@"
-docker_sandbox
+docker_sandbox "{}"
 
 P='{"container": "web", "image": "nginx", "tag": "1.25",
     "command": ["nginx", "-g", "daemon off;"],
@@ -97,11 +98,17 @@ dst linux.docker.running "$P2"
 expect_state true false "container web is running, no changes"
 
 # force: recreated every round.
-for round in 1 2; do
+for _ in 1 2; do
     dst linux.docker.running '{"container": "web", "image": "nginx", "tag": "1.25", "force": true}'
     expect_rc 0
-    expect_state_like true true "recreated container web from nginx:1.25 \((its parameters changed|force)\)"
-    grep -qx 'run -d --name web --hostname web nginx:1.25' "$DK/log" || fail "argv: $(dk_calls)"
+    expect_state true true "recreated container web from nginx:1.25 (force)"
+    expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} nginx:1.25
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+rm -f web
+run -d --name web --hostname web nginx:1.25
+EOF
 done
 
 # docker run fails (a host port in use): the state fails with docker's words.
@@ -110,6 +117,13 @@ S["containers"]["web"]["running"] = False'
 dst linux.docker.running "$P2"
 expect_rc 1
 expect_state false true "cannot start the container web from nginx:1.25: docker: Error response from daemon: driver failed programming external connectivity on endpoint web: Bind for 0.0.0.0:8080 failed: port is already allocated."
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} nginx:1.25
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+rm -f web
+$RUN
+EOF
 [ -z "$(ls -A "$T/state/docker/tmp")" ] || fail "env file left behind: $(ls -A "$T/state/docker/tmp")"
 dk_set 'S["fail"] = {}'
 
@@ -119,8 +133,25 @@ dst linux.docker.running '{"container": "my_ubuntu_httpd", "image": "visualops/u
 expect_rc 0
 expect_state true true "started container my_ubuntu_httpd from visualops/ubuntu_httpd:latest"
 expect_line out "^ignoring 'username', 'password' and 'email': linux.docker.running never pulls$"
-grep -qx 'run -d --name my_ubuntu_httpd --hostname my_ubuntu_httpd visualops/ubuntu_httpd:latest' "$DK/log" ||
-    fail "argv: $(dk_calls)"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} visualops/ubuntu_httpd:latest
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+run -d --name my_ubuntu_httpd --hostname my_ubuntu_httpd visualops/ubuntu_httpd:latest
+EOF
+
+# files (deploy's, §11.5 step 1) work here too: the content is written on
+# the host under the state dir and bind-mounted read-write as deploy does.
+dst linux.docker.running '{"container": "cfg", "image": "nginx", "tag": "1.25", "files": {"/etc/nginx/conf.d/a.conf": "listen 81;\n"}}'
+expect_rc 0
+expect_state true true "wrote the host copy of /etc/nginx/conf.d/a.conf; started container cfg from nginx:1.25"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} nginx:1.25
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+run -d --name cfg --hostname cfg -v $T/state/docker-config/cfg/-etc-nginx-conf.d-a.conf:/etc/nginx/conf.d/a.conf nginx:1.25
+EOF
+[ "$(cat "$T/state/docker-config/cfg/-etc-nginx-conf.d-a.conf")" = "listen 81;" ] || fail "host copy"
 
 # Parameters refused before docker is called.
 refuse() {

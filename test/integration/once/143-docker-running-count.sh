@@ -122,7 +122,7 @@ expect_rc 0
 expect_state true true "$conf changed; started container web from nginx:latest"
 
 # watch: true (a recipe quirk, §1.7): a restart every round, with a warning.
-for round in 1 2; do
+for _ in 1 2; do
     dst linux.docker.running '{"container": "web", "image": "nginx", "watch": true}'
     expect_rc 0
     expect_state true true "watch is true; restarted container web"

@@ -6,8 +6,10 @@
 # that changes nothing; a changed file restarts the running container in
 # the same run (the rerun of §1.8), its dry run restarts and writes
 # nothing; a new image stops and recreates the container without an extra
-# restart; a dry run on an empty host; credentials for the pull; and a
-# failed pull that starts nothing.
+# restart; a dry run on an empty host; credentials for the pull; every
+# other parameter of the running set (tag, environment, devices, memory,
+# cpu shares, force, an ignored email); and a failed pull that starts
+# nothing.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-docker.sh"
 in_sandbox "$@"
@@ -50,7 +52,7 @@ image inspect --format {{.Id}} dockerfile/elasticsearch:latest
 ps -a --no-trunc --format {{.Names}}|{{.Status}}
 $RUN
 EOF
-[ "$(cat "$host")" = "$(printf "$CONF")" ] || fail "host copy: $(cat "$host")"
+[ "$(cat "$host")" = "$(printf '%b' "$CONF")" ] || fail "host copy: $(cat "$host")"
 [ "$(stat -c '%a %u %g' "$host")" = "644 0 0" ] || fail "host copy: $(stat -c '%a %u %g' "$host")"
 
 # Second round: nothing to do.
@@ -64,7 +66,7 @@ NEW='path:\n  logs: /var/log/es'
 dst linux.docker.deploy "$(deploy "$NEW")" dry
 expect_rc 0
 expect_state true true "would write the host copy of /my-data/elasticsearch.yaml; would pull dockerfile/elasticsearch:latest to look for a newer image (now $E); would restart container test"
-[ "$(cat "$host")" = "$(printf "$CONF")" ] || fail "dry run wrote $host"
+[ "$(cat "$host")" = "$(printf '%b' "$CONF")" ] || fail "dry run wrote $host"
 dst linux.docker.deploy "$(deploy "$NEW")"
 expect_rc 0
 expect_state true true "wrote the host copy of /my-data/elasticsearch.yaml; dockerfile/elasticsearch:latest is up to date ($E); $host changed; restarted container test"
@@ -77,7 +79,7 @@ image inspect --format {{.Id}} dockerfile/elasticsearch:latest
 ps -a --no-trunc --format {{.Names}}|{{.Status}}
 restart test
 EOF
-[ "$(cat "$host")" = "$(printf "$NEW")" ] || fail "host copy: $(cat "$host")"
+[ "$(cat "$host")" = "$(printf '%b' "$NEW")" ] || fail "host copy: $(cat "$host")"
 dst linux.docker.deploy "$(deploy "$NEW")"
 expect_state true false "dockerfile/elasticsearch:latest is up to date ($E); container test is running, no changes"
 
@@ -119,11 +121,58 @@ expect_state true false "dockerfile/elasticsearch:latest is up to date (sha256:2
 grep -qx -- '--config CFG login -u visualops --password-stdin' <(dk_calls) || fail "argv: $(dk_calls)"
 expect_no_secret 123123123
 
+# The rest of the running set through deploy: a tag (which the pull
+# uses too), the environment, a device, memory and cpu shares, force; the
+# email is ignored, the password goes on stdin.
+dk_set 'S["registry"]["dockerfile/elasticsearch:1.7"] = {"id": "sha256:" + "7" * 64, "layers": ["7e7e7e7e7e7e"]}'
+ALL='{"container": "es", "image": "dockerfile/elasticsearch", "tag": "1.7", "force": true,
+      "environment": {"ES_HEAP_SIZE": "1g"}, "devices": {"/dev/fuse": "/dev/fuse:rwm"},
+      "mem_limit": "2g", "cpu_shares": "1024",
+      "username": "visualops", "password": "123123123", "email": "thibault@visualops.io"}'
+RUN_ES='run -d --name es --hostname es --env-file ENV --device /dev/fuse:/dev/fuse:rwm -m 2147483648 --cpu-shares 1024 dockerfile/elasticsearch:1.7'
+dst linux.docker.deploy "$ALL"
+expect_rc 0
+expect_state true true "pulled dockerfile/elasticsearch:1.7 (sha256:777777777777); started container es from dockerfile/elasticsearch:1.7"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} dockerfile/elasticsearch:1.7
+--config CFG login -u visualops --password-stdin
+--config CFG pull dockerfile/elasticsearch:1.7
+image inspect --format {{.Id}} dockerfile/elasticsearch:1.7
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+image prune -f
+image inspect --format {{.Id}} dockerfile/elasticsearch:1.7
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+$RUN_ES
+EOF
+[ "$(dk_get 'S["containers"]["es"]["env"]')" = "ES_HEAP_SIZE=1g" ] || fail "env file: $(dk_get 'S["containers"]["es"]')"
+expect_line out "^ignoring 'email': docker login no longer takes one$"
+expect_no_secret 123123123
+# force: recreated every round, the image unchanged.
+dst linux.docker.deploy "$ALL"
+expect_rc 0
+expect_state true true "dockerfile/elasticsearch:1.7 is up to date (sha256:777777777777); recreated container es from dockerfile/elasticsearch:1.7 (force)"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} dockerfile/elasticsearch:1.7
+--config CFG login -u visualops --password-stdin
+--config CFG pull dockerfile/elasticsearch:1.7
+image inspect --format {{.Id}} dockerfile/elasticsearch:1.7
+image inspect --format {{.Id}} dockerfile/elasticsearch:1.7
+ps -a --no-trunc --format {{.Names}}|{{.Status}}
+rm -f es
+$RUN_ES
+EOF
+
 # A failed pull: nothing else happens.
 dst linux.docker.deploy '{"container": "other", "image": "dockerfile/nothing"}'
 expect_rc 1
 expect_state false false "cannot pull dockerfile/nothing:latest: Error response from daemon: pull access denied for dockerfile/nothing, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
-if grep -q '^run ' "$DK/log"; then fail "ran a container: $(dk_calls)"; fi
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} dockerfile/nothing:latest
+pull dockerfile/nothing:latest
+EOF
 
 # A file path that is not absolute.
 dst linux.docker.deploy '{"container": "test", "image": "x", "files": {"my.yaml": "a"}}'

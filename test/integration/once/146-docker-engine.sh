@@ -36,6 +36,13 @@ expect_rc 0
 expect_state true true "installed docker.io; pulled nginx:1.25 (sha256:aaaaaaaaaaaa)"
 grep -q 'install --no-install-recommends docker.io$' "$T/apt.log" || fail "apt-get: $(cat "$T/apt.log")"
 expect_line out '^installing the package docker.io \(for docker\)$'
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} nginx:1.25
+pull nginx:1.25
+image inspect --format {{.Id}} nginx:1.25
+image prune -f
+EOF
 
 # The daemon does not answer on a SysV host (no /run/systemd/system here):
 # `service docker start`, then docker is asked again until it answers.
@@ -73,6 +80,9 @@ touch "$T/service.fail"
 dst linux.docker.pulled "$P"
 expect_rc 1
 expect_state false false "the docker daemon is not running and cannot be started: service docker exited with status 1"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+EOF
 rm "$T/service.fail"
 
 # Where systemd runs: systemctl.
@@ -83,13 +93,21 @@ dst linux.docker.pulled "$P"
 expect_rc 0
 expect_state true true "started the docker daemon; nginx:1.25 is up to date (sha256:aaaaaaaaaaaa)"
 [ "$(cat "$T/systemctl.log")" = "start docker" ] || fail "systemctl: $(cat "$T/systemctl.log")"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+info --format {{.ServerVersion}}
+image inspect --format {{.Id}} nginx:1.25
+pull nginx:1.25
+image inspect --format {{.Id}} nginx:1.25
+EOF
 
 # Another error of the daemon is not "not running": no start, the state fails.
 dk_set 'S["fail"] = {"info": {"rc": 1, "out": "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": dial unix /var/run/docker.sock: connect: permission denied"}}'
-dst linux.docker.built '{"tag": "x", "path": "'"$T"'"}'
-expect_rc 1
 touch "$T/Dockerfile"
 dst linux.docker.built '{"tag": "x", "path": "'"$T"'"}'
 expect_rc 1
 expect_state false false "docker does not answer: permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": dial unix /var/run/docker.sock: connect: permission denied"
+expect_calls <<EOF
+info --format {{.ServerVersion}}
+EOF
 [ "$(cat "$T/systemctl.log")" = "start docker" ] || fail "systemctl: $(cat "$T/systemctl.log")"

@@ -19,8 +19,10 @@ config c "[global]
 state_dir = $T/state"
 
 # run FILE: `once --json FILE`; every state must succeed. Sets N (the
-# number of states) and COMMENTS (their comments, from 1).
+# number of states) and COMMENTS (their comments, from 1); the stand-in's
+# log holds this run's calls.
 run() {
+    : >"$DK/log"
     agent -c "$T/c.conf" once --json "$1"
     $PY -c 'import json, sys
 for i, line in enumerate(open(sys.argv[1]), 1):
@@ -35,6 +37,18 @@ for i, line in enumerate(open(sys.argv[1]), 1):
 }
 # comment I: the comment of state I of the last run.
 comment() { echo "${COMMENTS[$1 - 1]}"; }
+# expect_actions <<EOF … EOF: the docker calls of the last run that act
+# (every call but the queries info, image inspect and ps, whose exact
+# sequences the module tests 140-146 assert) were exactly these lines.
+expect_actions() {
+    local want got
+    want=$(cat)
+    got=$(dk_calls | grep -vE '^(info|image inspect|ps) ')
+    [ "$got" = "$want" ] || fail "docker actions:
+$got
+--- expected:
+$want"
+}
 
 git init -q -b master "$T/work"
 mkdir -p "$T/work/images/httpd_hello" "$T/work/images/httpd_wordpress"
@@ -73,6 +87,75 @@ run "$T/complex.json"
 [[ "$(comment 23)" =~ new\ layer.*\;\ stopped\ my_ubuntu_httpd_pulled$ ]] || fail "test11: $(comment 23)"
 [ "$(comment 25)" = "recreated container my_ubuntu_httpd_pulled from visualops/my_ubuntu_httpd:latest (it was stopped)" ] ||
     fail "test13: $(comment 25)"
+# The recipe's docker states in order: test1 build, test2 push, test3
+# run, test4 commit and push, test5 pull and run, test7 build (first
+# sighting), push, commit and push, pull, test8 build and stop, push,
+# test10 recreate, test11 commit, push and stop, pull, test13 recreate.
+expect_actions <<EOF
+build --rm -t visualops/ubuntu_httpd /opt/docker/images/httpd_hello
+--config CFG login -u visualops --password-stdin
+--config CFG push visualops/ubuntu_httpd:latest
+run -d --name my_ubuntu_httpd --hostname my_ubuntu_httpd -p 80:80 -v /opt/foo:/tmp visualops/ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+commit -m test push my -a Thibault Bronchain my_ubuntu_httpd visualops/my_ubuntu_httpd:latest
+--config CFG push visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG pull visualops/my_ubuntu_httpd:latest
+run -d --name my_ubuntu_httpd_pulled --hostname my_ubuntu_httpd_pulled -p 81:80 visualops/my_ubuntu_httpd:latest
+build --rm -t visualops/ubuntu_httpd /opt/docker/images/httpd_hello
+--config CFG login -u visualops --password-stdin
+--config CFG push visualops/ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+commit -m test push my -a Thibault Bronchain my_ubuntu_httpd visualops/my_ubuntu_httpd:latest
+--config CFG push visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG pull visualops/my_ubuntu_httpd:latest
+build --rm -t visualops/ubuntu_httpd /opt/docker/images/httpd_wordpress
+stop my_ubuntu_httpd
+--config CFG login -u visualops --password-stdin
+--config CFG push visualops/ubuntu_httpd:latest
+rm -f my_ubuntu_httpd
+run -d --name my_ubuntu_httpd --hostname my_ubuntu_httpd -p 80:80 visualops/ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+commit -m test push my -a Thibault Bronchain my_ubuntu_httpd visualops/my_ubuntu_httpd:latest
+--config CFG push visualops/my_ubuntu_httpd:latest
+stop my_ubuntu_httpd_pulled
+--config CFG login -u visualops --password-stdin
+--config CFG pull visualops/my_ubuntu_httpd:latest
+rm -f my_ubuntu_httpd_pulled
+run -d --name my_ubuntu_httpd_pulled --hostname my_ubuntu_httpd_pulled -p 81:80 visualops/my_ubuntu_httpd:latest
+EOF
 expect_no_secret 123123123
-# A second round succeeds too.
+# A second round succeeds too. force rebuilds (test1; the image changes
+# back, which stops the container) and recreates (test3, test5); the rest
+# pushes, commits and pulls again and finds nothing new.
 run "$T/complex.json"
+expect_actions <<EOF
+build --rm -t visualops/ubuntu_httpd /opt/docker/images/httpd_hello
+stop my_ubuntu_httpd
+--config CFG login -u visualops --password-stdin
+--config CFG push visualops/ubuntu_httpd:latest
+rm -f my_ubuntu_httpd
+run -d --name my_ubuntu_httpd --hostname my_ubuntu_httpd -p 80:80 -v /opt/foo:/tmp visualops/ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+commit -m test push my -a Thibault Bronchain my_ubuntu_httpd visualops/my_ubuntu_httpd:latest
+--config CFG push visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG pull visualops/my_ubuntu_httpd:latest
+rm -f my_ubuntu_httpd_pulled
+run -d --name my_ubuntu_httpd_pulled --hostname my_ubuntu_httpd_pulled -p 81:80 visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG push visualops/ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+commit -m test push my -a Thibault Bronchain my_ubuntu_httpd visualops/my_ubuntu_httpd:latest
+--config CFG push visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG pull visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG push visualops/ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+commit -m test push my -a Thibault Bronchain my_ubuntu_httpd visualops/my_ubuntu_httpd:latest
+--config CFG push visualops/my_ubuntu_httpd:latest
+--config CFG login -u visualops --password-stdin
+--config CFG pull visualops/my_ubuntu_httpd:latest
+EOF
