@@ -2,7 +2,8 @@
 /*
  * Helpers every module uses in the child: os-release parsing and the
  * distribution gate, atomic file writes and mode parsing, finding and
- * running tools with their output captured.
+ * running tools with their output captured, streamed or merged, and an
+ * input on stdin.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -121,6 +122,57 @@ static void tools(void **unused)
     oa_buf_done(&out);
 }
 
+static void collect(void *arg, const char *data, size_t len)
+{
+    assert_int_equal(oa_buf_append(arg, data, len), 0);
+}
+
+/* struct oa_tool's options: a text on stdin (a tool that never reads a
+ * large one does not block), stderr merged in order, the output handed to
+ * the module as it arrives, and /dev/null on stdin by default. */
+static void tool_options(void **unused)
+{
+    char *reader[] = {"sh", "-c", "read -r a; echo \"got $a\"; echo err >&2; cat", NULL};
+    char *ignorer[] = {"true", NULL};
+    char *cat[] = {"cat", NULL};
+    struct oa_buf out, seen;
+    size_t big_len = 1u << 20;
+    char why[256], *big = malloc(big_len + 1);
+    int status;
+
+    assert_non_null(big);
+    oa_buf_init(&out, 1024);
+    struct oa_tool t = {
+        .argv = reader, .capture = &out, .input = "s3cret\nrest\n", .merge_stderr = true};
+    assert_int_equal(oa_tool_exec_opts(&t, NULL, &status, why, sizeof(why)), 0);
+    assert_true(oa_tool_ok(status));
+    assert_string_equal(out.data, "got s3cret\nerr\nrest\n");
+
+    memset(big, 'x', big_len);
+    big[big_len] = '\0';
+    struct oa_tool quiet = {.argv = ignorer, .input = big};
+    assert_int_equal(oa_tool_exec_opts(&quiet, NULL, &status, why, sizeof(why)), 0);
+    assert_true(oa_tool_ok(status));
+
+    oa_buf_init(&seen, 1024);
+    struct oa_tool streamed = {.argv = reader,
+                               .input = "pw\n",
+                               .merge_stderr = true,
+                               .on_output = collect,
+                               .output_arg = &seen};
+    assert_int_equal(oa_tool_exec_opts(&streamed, NULL, &status, why, sizeof(why)), 0);
+    assert_string_equal(seen.data, "got pw\nerr\n");
+
+    oa_buf_reset(&out);
+    struct oa_tool empty = {.argv = cat, .capture = &out};
+    assert_int_equal(oa_tool_exec_opts(&empty, NULL, &status, why, sizeof(why)), 0);
+    assert_true(oa_tool_ok(status));
+    assert_int_equal(out.len, 0);
+    oa_buf_done(&seen);
+    oa_buf_done(&out);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +181,7 @@ int main(void)
         cmocka_unit_test(atomic_writes),
         cmocka_unit_test(modes),
         cmocka_unit_test(tools),
+        cmocka_unit_test(tool_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
