@@ -205,7 +205,7 @@ static bool validate(struct venv *v, const struct oa_params *p, struct oa_outcom
 static int run_tool(struct venv *v, const char *exe, char *const *argv, struct oa_buf *capture,
                     char *why, size_t len)
 {
-    struct oa_tool t = {exe, argv, v->env, NULL, NULL, capture, NULL};
+    struct oa_tool t = {.path = exe, .argv = argv, .envp = v->env, .capture = capture};
     char reason[512];
     int status, rc;
 

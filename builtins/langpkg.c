@@ -44,7 +44,8 @@ int oa_langpkg_call(struct oa_langpkg_run *r, struct oa_buf *capture, char *cons
     for (; args[n - 1] && n < 15; n++)
         argv[n] = args[n - 1];
     argv[n] = NULL;
-    struct oa_tool t = {r->exe, argv, r->env, r->cwd, NULL, capture, NULL};
+    struct oa_tool t = {
+        .path = r->exe, .argv = argv, .envp = r->env, .cwd = r->cwd, .capture = capture};
     rc = oa_common_sources_run(&t, NULL, &status, reason, sizeof(reason));
     if (rc < 0) {
         snprintf(why, len, "%s", reason);
