@@ -109,15 +109,15 @@ def raise_nofile(want):
     return new
 
 
-async def strace_forks(pid, out_path):
+async def strace_forks(pid, out_path, events="trace=clone,clone3"):
     """Start strace on pid alone (not its children), stopping only at
     clone/clone3 thanks to a seccomp filter, so the agent runs at full speed
     between forks. -ttt stamps each call with the wall clock in
     microseconds when strace sees its entry (tens of microseconds after the
-    fact). Returns the strace process; terminate() and wait() it, then
+    fact). events may add calls to trace. Returns the strace process; terminate() and wait() it, then
     read fork_times(out_path)."""
     st = await asyncio.create_subprocess_exec(
-        "strace", "--seccomp-bpf", "-ttt", "-e", "trace=clone,clone3", "-o", out_path,
+        "strace", "--seccomp-bpf", "-ttt", "-e", events, "-o", out_path,
         "-p", str(pid), stderr=asyncio.subprocess.DEVNULL)
     # strace attaches asynchronously; its output file exists once it has.
     for _ in range(200):

@@ -12,9 +12,10 @@ clone stops it; children are not followed, which would slow every fork)
 gives the time the agent forked the state's child; libuv's uv_spawn then
 waits for the child's exec, a few hundred microseconds. Prints median, p90
 and max over ROUNDS (default 200)."""
-import asyncio, os, re, statistics, sys, time
+import asyncio, os, statistics, sys, time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../backend"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import distribution, first_after, fork_times, print_header, strace_forks  # noqa: E402
 from harness import *  # noqa: E402
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -25,10 +26,7 @@ async def main():
     agent = await start_agent(write_config(runtime={"delay": "1h"}), verbose=False)
     await b.expect("Handshake")
     trace = os.environ.get("TRACE_OUT") or os.path.join(tmpdir(), "strace.out")
-    st = await asyncio.create_subprocess_exec(
-        "strace", "--seccomp-bpf", "-ttt", "-e", os.environ.get("TRACE", "trace=clone,clone3"), "-o", trace,
-        "-p", str(agent.pid), stderr=asyncio.subprocess.DEVNULL)
-    await asyncio.sleep(0.5)
+    st = await strace_forks(agent.pid, trace, os.environ.get("TRACE", "trace=clone,clone3"))
     pushes = []
     for i in range(1, ROUNDS + 1):
         await b.recipe(i, [state("w", "meta.wait", state=["x"]),
@@ -39,20 +37,15 @@ async def main():
         await b.expect("StateLog", where=lambda m, i=i: m["id"] == "c" and m["recipe_version"] == i)
     st.terminate()
     await st.wait()
-    execs = []
-    for line in open(trace):
-        m = re.match(r"(\d+\.\d+) clone3?\(", line)
-        if m:
-            execs.append(float(m.group(1)))
+    execs = fork_times(trace)
     assert len(execs) >= ROUNDS, (len(execs), ROUNDS)
     lat = []
     for t in pushes:
-        after = [e for e in execs if e >= t - 0.0005]
-        lat.append((after[0] - t) * 1000 if after else float("inf"))
-    lat.sort()
-    print(f"State push -> next state's child forked, {ROUNDS} rounds:")
-    print(f"  median {statistics.median(lat):.3f} ms, p90 {lat[int(len(lat) * 0.9)]:.3f} ms, "
-          f"max {lat[-1]:.3f} ms")
+        f = first_after(execs, t)
+        lat.append((f - t) * 1000 if f is not None else float("inf"))
+    print_header(f"State push -> next state's child forked, {ROUNDS} rounds:")
+    print(f"  median {statistics.median(lat):.3f} ms ({distribution(lat, points=(0, 90, 100))}); "
+          f"target 2 ms, ratio {statistics.median(lat) / 2:.2f}")
     agent.stop()
     await agent.wait_exit()
 
