@@ -17,9 +17,11 @@ time (user+system of the process and its children) of that run, the time
 per item, and the ratio to the floor per item. Tools that are not
 installed are skipped with a line saying so. The target: opsagent / floor
 <= 1.5."""
-import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, os, resource, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from benchlib import print_header  # noqa: E402
 
 
 def timed(argv, **kw):
@@ -88,7 +90,7 @@ def ansible(tmp, n):
     with open(path, "w") as f:
         f.write("- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n")
         for i in range(n):
-            f.write(f"    - command: /bin/sh -c true\n")
+            f.write("    - command: /bin/sh -c true\n")
     return ["ansible-playbook", "-i", "localhost,", path]
 
 
@@ -107,7 +109,7 @@ def main():
              ("cf-agent -K", "cfengine", a.n, lambda: cfengine(tmp, a.n)),
              ("puppet apply", "puppet", a.n, lambda: puppet(tmp, a.n)),
              ("ansible-playbook -c local", "ansible", n_ansible, lambda: ansible(tmp, n_ansible))]
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; {a.rounds} rounds, median")
+    print_header(f"per-state overhead: {a.rounds} rounds, median; ratio = ms/item over the floor's")
     print(f"{'tool':34} {'items':>6} {'wall s':>8} {'cpu s':>7} {'ms/item':>8} {'ratio':>7}")
     base = None
     for label, key, n, make in cases:

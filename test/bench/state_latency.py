@@ -16,7 +16,7 @@ import asyncio, os, statistics, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import distribution, first_after, fork_times, print_header, strace_forks  # noqa: E402
-from harness import *  # noqa: E402
+from harness import run, start_agent, start_backend, state, tmpdir, write_config  # noqa: E402
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 
