@@ -124,6 +124,8 @@ async def main(a):
     first_big = await p.push(big)
     big_runs = [first_big] + [await p.push(big) for _ in range(a.runs - 1)]
     rss_big = rss_kib(agent.pid)
+    await p.push(small)  # back to a small recipe: is the memory given back?
+    rss_back = rss_kib(agent.pid)
     st.terminate()
     await st.wait()
     forks = fork_times(trace)
@@ -157,7 +159,8 @@ async def main(a):
           f"{peak_first * 1024 / size:.2f} x the recipe (target <= 4 x)")
     print(f"    replacing a 5 MB recipe (max over {len(big_runs) - 1}): {peak_repl} KiB = "
           f"{peak_repl * 1024 / size:.2f} x the recipe")
-    print(f"  RSS after: {rss_small} KiB holding {a.small} states, {rss_big} KiB holding {a.big}")
+    print(f"  RSS after: {rss_small} KiB holding {a.small} states, {rss_big} KiB holding {a.big}, "
+          f"{rss_back} KiB holding {a.small} again")
     agent.stop()
     await agent.wait_exit()
 
