@@ -29,8 +29,8 @@ Exits non-zero (and says why) when the lowest RSS of the last three
 samples exceeds the highest of the first --warmup-samples samples by more
 than --rss-tolerance KiB (default 512), or the same for open fds and
 --fd-tolerance (default 0): growth that lasts, not a passing spike. Also
-when the agent stopped reporting (no StateLog during a sample interval)
-or exited. The counts of WARNING/ERROR/CRIT lines the agent logged are
+when the agent stopped reporting (no StateLog during a sample interval),
+passed no meta.wait at all, or exited. The counts of WARNING/ERROR/CRIT lines the agent logged are
 printed (connection faults make some on purpose)."""
 import argparse
 import asyncio
@@ -79,6 +79,9 @@ class Driver:
     def __init__(self, b, files):
         self.b, self.files, self.version, self.faults = b, files, 0, 0
         self.waits_done = set()  # versions whose wait was answered
+        # websockets' close() swallows a cancellation that arrives while it
+        # waits, so the loops also check this flag.
+        self.stopping = False
 
     async def _quietly(self, coro):
         try:
@@ -115,21 +118,20 @@ class Driver:
             self.b.go_silent(c)
 
     async def resend_waits(self):
-        """After each new connection, the finished wait of the current
-        version again (protocol.md: the backend re-sends them)."""
-        seen = 0
-        while True:
-            c = await self.b.wait_connection(seen + 1, timeout=1e9)
-            seen = c.id
-            await self.b.wait_for(lambda: self.b.messages("Handshake", conn=c) or not c.open,
-                                  timeout=1e9)
-            if c.open and self.version in self.waits_done:
-                await self._quietly(self.b.state_done(self.version, "w", conn=c))
+        """After each Handshake, the finished wait of the current version
+        again (protocol.md: the backend re-sends them). Counting Handshakes
+        keeps this O(1) per event over an hour of messages."""
+        seen = self.b.handshakes
+        while not self.stopping:
+            await self.b.wait_for(lambda: self.b.handshakes > seen, timeout=1e9)
+            seen = self.b.handshakes
+            if self.version in self.waits_done:
+                await self._quietly(self.b.state_done(self.version, "w"))
 
     async def loop(self):
         t0 = time.monotonic()
         next_change, next_fault = 0.0, FAULT_EVERY
-        while True:
+        while not self.stopping:
             now = time.monotonic() - t0
             if now >= next_change:
                 await self.change()
@@ -184,9 +186,13 @@ async def main(a):
             if len(rows) >= 2 and rows[-1][4] == rows[-2][4]:
                 failures.append(f"no StateLog between minute {rows[-2][0]:.1f} and {row[0]:.1f}")
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        d.stopping = True
+        for _ in range(3):
+            for t in tasks:
+                t.cancel()
+            _, pending = await asyncio.wait(tasks, timeout=10)
+            if not pending:
+                break
     if len(rows) > a.warmup_samples:
         warm, after = rows[:max(1, a.warmup_samples)], rows[a.warmup_samples:]
         tail = after[-3:]  # growth that lasts to the end, not a passing spike
@@ -196,6 +202,13 @@ async def main(a):
                   f"{len(tail)} samples ({end - base:+d}; tolerance {tol})")
             if end - base > tol:
                 failures.append(f"{name} grew by {end - base} (from {base} to {end})")
+    logs = b.messages("StateLog")
+    waits = sum(1 for m in logs if m.get("id") == "w")
+    failed = sum(1 for m in logs if m.get("state_result") is False)
+    print(f"  work done: {len(logs)} StateLogs ({waits} waits passed, {failed} failed states), "
+          f"{len(b.connections)} connections, {d.version} recipe versions")
+    if not waits:
+        failures.append("no meta.wait ever passed")
     levels = {lvl: sum(1 for ln in agent.stderr_lines if lvl in ln) for lvl in ("WARNING", "ERROR", "CRIT")}
     print("  agent log: " + ", ".join(f"{n} {lvl} lines" for lvl, n in levels.items()))
     agent.stop()
