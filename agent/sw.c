@@ -15,6 +15,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +77,7 @@ struct oa_sw {
     bool state_done_told;             /* ops->state_done was called for this outcome */
     bool resume;                      /* try the hand-over again */
     bool stop_requested;
+    struct oa_recipe *retired; /* replaced; freed once the next state has started */
     enum oa_stop_mode stop_mode;
     char **done; /* the done-list of meta.wait ids for the current version */
     size_t n_done;
@@ -178,10 +180,18 @@ static void enter_running(struct oa_sw *sw)
     char why[1024];
 
     log_state(sw, OA_LOG_INFO, "started", "");
-    if (run_in_agent(sw, st))
-        return;
-    if (sw->runner->start(sw->runner->rud, st, on_run_done, sw, why, sizeof(why)) < 0)
+    if (!run_in_agent(sw, st) &&
+        sw->runner->start(sw->runner->rud, st, on_run_done, sw, why, sizeof(why)) < 0)
         finish_state(sw, oa_state_outcome_new(false, why), "could not start");
+    /* A replaced recipe may be megabytes of small blocks: it is freed, and
+     * its pages go back to the system, once its successor's first state is
+     * under way rather than on the way to it. Recipes change every few
+     * minutes at most; the walk takes a few milliseconds. */
+    if (sw->retired) {
+        oa_msg_recipe_free(sw->retired);
+        sw->retired = NULL;
+        malloc_trim(0);
+    }
 }
 
 static void install_pending(struct oa_sw *sw);
@@ -458,7 +468,8 @@ static void install_pending(struct oa_sw *sw)
         r->has_states = true;
     }
     free_results(sw);
-    oa_msg_recipe_free(sw->recipe);
+    oa_msg_recipe_free(sw->retired);
+    sw->retired = sw->recipe;
     sw->recipe = r;
     if ((sw->results = oa_calloc(r->n_states, sizeof(*sw->results))))
         sw->n_results = r->n_states;
@@ -548,6 +559,7 @@ static void on_closed(uv_handle_t *h)
         return;
     free_results(sw);
     oa_msg_recipe_free(sw->recipe);
+    oa_msg_recipe_free(sw->retired);
     oa_msg_recipe_free(sw->pending);
     drop_outcome(sw);
     clear_done(sw);
