@@ -51,6 +51,13 @@ static int grow(struct oa_buf *b, size_t need)
     return 0;
 }
 
+int oa_buf_reserve(struct oa_buf *b, size_t n)
+{
+    if (n > b->max - b->len)
+        return OA_ETOOBIG;
+    return b->len + n + 1 > b->alloc ? grow(b, b->len + n) : 0;
+}
+
 int oa_buf_append(struct oa_buf *b, const void *p, size_t n)
 {
     int r;

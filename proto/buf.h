@@ -23,6 +23,10 @@ void oa_buf_done(struct oa_buf *b);
 /* Empties the buffer, keeping its memory. */
 void oa_buf_reset(struct oa_buf *b);
 
+/* Makes room for n more bytes without appending them (one allocation for
+ * data whose length is announced). Returns 0, OA_ETOOBIG or -ENOMEM. */
+int oa_buf_reserve(struct oa_buf *b, size_t n);
+
 /* Appends n bytes. Returns 0, OA_ETOOBIG (nothing appended) or -ENOMEM. */
 int oa_buf_append(struct oa_buf *b, const void *p, size_t n);
 int oa_buf_puts(struct oa_buf *b, const char *s);

@@ -12,6 +12,11 @@
  * echo. What the agent's protocol adds is checked here: binary messages are
  * refused (1003), and text is checked once more with oa_utf8_valid.
  *
+ * Messages are assembled here, not by wslay (no_buffering): wslay would keep
+ * a message as a list of chunks, then copy it into one block, so that a
+ * 5 MB recipe would briefly take 10 MB. Here each data frame's payload goes
+ * straight into one buffer, grown by the frame's announced length.
+ *
  * One wslay quirk is worked around: it checks a close frame's reason as
  * UTF-8 chunk by chunk, skipping the first two bytes of every chunk instead
  * of only the status code, so a close frame split across reads can be
@@ -34,6 +39,7 @@
 #define WS_CLOSE_NO_STATUS 1005
 #define WS_CLOSE_UNSUPPORTED 1003
 #define WS_CLOSE_INVALID_DATA 1007
+#define WS_CLOSE_TOO_BIG 1009
 /* The longest piece held back: a close frame (header with a mask key, which
  * wslay then refuses, and 125 bytes of payload). Longer than any header. */
 #define WS_HOLD_MAX (2 + 4 + 125)
@@ -54,7 +60,14 @@ struct oa_ws {
     int failed;          /* sticky result of oa_ws_feed once it failed */
     bool violation;      /* we refused a message and queued a close */
     uint16_t close_code; /* of the close we queued, when we know it */
+    struct oa_buf msg;   /* the data message being received (wslay buffers
+                          * only control frames) */
+    bool data_frame;     /* the frame being received is part of msg */
 };
+
+/* A message buffer larger than this is given back after its message; a
+ * smaller one is kept for the next. */
+#define WS_MSG_KEEP (64 * 1024)
 
 /* wslay's codes overlap errno values; none of them leaves this file. */
 static int from_wslay(int r)
@@ -136,11 +149,49 @@ static void on_frame_start(wslay_event_context_ptr ctx,
 
     if (ws->violation)
         return;
+    ws->data_frame = !(arg->opcode & 0x8);
+    /* wslay checks each frame against max_message, but without its own
+     * buffering not the sum of a fragmented message's frames. Room for the
+     * frame's payload is made at once: an address range, whose pages only
+     * become memory as the payload arrives. */
+    if (ws->data_frame) {
+        int r = oa_buf_reserve(&ws->msg, arg->payload_length);
+        if (r < 0) {
+            if (r != OA_ETOOBIG)
+                ws->cb_err = r;
+            refuse(ws, WS_CLOSE_TOO_BIG);
+            return;
+        }
+    }
     if (ws->cb->on_frame)
         ws->cb->on_frame(ws->ud);
     /* Refused from its header on: a binary message is never buffered. */
     if (arg->opcode == WSLAY_BINARY_FRAME)
         refuse(ws, WS_CLOSE_UNSUPPORTED);
+}
+
+static void on_chunk(wslay_event_context_ptr ctx,
+                     const struct wslay_event_on_frame_recv_chunk_arg *arg, void *ud)
+{
+    struct oa_ws *ws = ud;
+    int r;
+
+    (void)ctx;
+    if (ws->violation || !ws->data_frame || arg->data_length == 0)
+        return;
+    /* on_frame_start checked the message's length against max_message. */
+    if ((r = oa_buf_append(&ws->msg, arg->data, arg->data_length)) < 0) {
+        ws->cb_err = r;
+        refuse(ws, WS_CLOSE_TOO_BIG);
+    }
+}
+
+static void message_done(struct oa_ws *ws)
+{
+    if (ws->msg.alloc > WS_MSG_KEEP)
+        oa_buf_done(&ws->msg);
+    else
+        oa_buf_reset(&ws->msg);
 }
 
 static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
@@ -153,12 +204,15 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
     if (ws->violation)
         return;
     switch (arg->opcode) {
-    case WSLAY_TEXT_FRAME:
-        if (!oa_utf8_valid(msg, arg->msg_length))
+    case WSLAY_TEXT_FRAME: {
+        const char *text = ws->msg.data ? ws->msg.data : "";
+        if (!oa_utf8_valid(text, ws->msg.len))
             refuse(ws, WS_CLOSE_INVALID_DATA);
         else if (ws->cb->on_text)
-            ws->cb->on_text(ws->ud, msg, arg->msg_length);
+            ws->cb->on_text(ws->ud, text, ws->msg.len);
+        message_done(ws);
         break;
+    }
     case WSLAY_BINARY_FRAME:
         refuse(ws, WS_CLOSE_UNSUPPORTED);
         break;
@@ -188,6 +242,7 @@ static const struct wslay_event_callbacks callbacks = {
     .send_callback = on_send,
     .genmask_callback = on_genmask,
     .on_frame_recv_start_callback = on_frame_start,
+    .on_frame_recv_chunk_callback = on_chunk,
     .on_msg_recv_callback = on_msg,
 };
 
@@ -202,12 +257,14 @@ int oa_ws_new(struct oa_rng *rng, size_t max_message, const struct oa_ws_callbac
     ws->cb = cb ? cb : &no_callbacks;
     ws->ud = ud;
     oa_buf_init(&ws->out, SIZE_MAX);
+    oa_buf_init(&ws->msg, max_message);
     if (wslay_event_context_client_init(&ws->ctx, &callbacks, ws) != 0) {
         oa_free(ws);
         return -ENOMEM;
     }
     /* wslay's default is 2 GiB; the check runs on each frame header. */
     wslay_event_config_set_max_recv_msg_length(ws->ctx, max_message);
+    wslay_event_config_set_no_buffering(ws->ctx, 1);
     *ret = ws;
     return 0;
 }
@@ -218,6 +275,7 @@ void oa_ws_free(struct oa_ws *ws)
         return;
     wslay_event_context_free(ws->ctx);
     oa_buf_done(&ws->out);
+    oa_buf_done(&ws->msg);
     oa_free(ws);
 }
 

@@ -84,6 +84,27 @@ static void test_append_over_cap(void **state)
     oa_buf_done(&b);
 }
 
+static void test_reserve(void **state)
+{
+    struct oa_buf b;
+    char *data;
+
+    oa_buf_init(&b, 100);
+    assert_int_equal(oa_buf_append(&b, "ab", 2), 0);
+    /* Room for exactly what is announced, within the cap... */
+    assert_int_equal(oa_buf_reserve(&b, 98), 0);
+    assert_true(b.alloc >= 101);
+    data = b.data;
+    for (int i = 0; i < 98; i++)
+        assert_int_equal(oa_buf_append(&b, "x", 1), 0);
+    assert_ptr_equal(b.data, data); /* no reallocation while it arrives */
+    assert_int_equal(b.len, 100);
+    /* ...and nothing past it. */
+    assert_int_equal(oa_buf_reserve(&b, 1), OA_ETOOBIG);
+    assert_int_equal(oa_buf_reserve(&b, 0), 0);
+    oa_buf_done(&b);
+}
+
 static void test_zero_cap(void **state)
 {
     struct oa_buf b;
@@ -243,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_append_within_cap),
         cmocka_unit_test(test_append_exactly_at_cap),
         cmocka_unit_test(test_append_over_cap),
+        cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_zero_cap),
         cmocka_unit_test(test_printf_short),
         cmocka_unit_test(test_printf_long),

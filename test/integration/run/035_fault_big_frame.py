@@ -12,7 +12,7 @@
 #   WARNING no frame from ws://127.0.0.1:P/agent/ for 2 s: the connection is
 #           dead; reconnecting in ...                    (the trickle under the limit)
 # reconnects, and every StateLog arrives once, in order; its peak RSS stays
-# under 32 MiB (64 MiB under ASan).
+# under 32 MiB (96 MiB under ASan).
 import asyncio, os, time
 from harness import *
 from faults import *
@@ -79,8 +79,9 @@ async def main():
     assert [m.conn for m in logs] == [2, 3, 4, 5, 5], logs
     assert len(log_lines(agent, r"mgr: <- ")) == 1, "a refused message was taken"
     # Measured (Debian 12, x86-64): VmHWM 21 MiB plain (4.5 MiB and the
-    # 16 MiB of fragments buffered before the refusal), 39 MiB under ASan.
-    check_memory(agent, 32, 64)
+    # 16 MiB of fragments buffered before the refusal), 70 MiB under ASan
+    # (its quarantine keeps each buffer the fragmented message grew through).
+    check_memory(agent, 32, 96)
     agent.stop()
     assert await agent.wait_exit() == 0
 
