@@ -40,9 +40,11 @@
 #define WS_CLOSE_UNSUPPORTED 1003
 #define WS_CLOSE_INVALID_DATA 1007
 #define WS_CLOSE_TOO_BIG 1009
-/* The longest piece held back: a close frame (header with a mask key, which
- * wslay then refuses, and 125 bytes of payload). Longer than any header. */
-#define WS_HOLD_MAX (2 + 4 + 125)
+/* The longest piece held back: a close frame with the longest header a
+ * peer can send (2 bytes, a 64-bit length although 125 is the most a close
+ * frame may carry, and a mask key, which wslay then refuses) and 125 bytes
+ * of payload. Longer than any header. */
+#define WS_HOLD_MAX (2 + 8 + 4 + 125)
 
 struct oa_ws {
     wslay_event_context_ptr ctx;
