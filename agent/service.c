@@ -14,6 +14,7 @@
 
 #include "cfgedit.h"
 #include "cloud.h"
+#include "common_sources.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "ident.h"
@@ -168,6 +169,8 @@ static void write_back_module(struct service *s, const char *repo, const char *t
  * a change is remembered and written back (protocol.md, RecipeMetadata). */
 static void settle_module(struct service *s, struct oa_recipe *r)
 {
+    char shown[2048];
+
     if (!r->mod_repo) {
         if (s->mod_repo && s->mod_repo[0] && s->mod_tag && s->mod_tag[0]) {
             r->mod_repo = oa_strdup(s->mod_repo);
@@ -182,7 +185,9 @@ static void settle_module(struct service *s, struct oa_recipe *r)
     oa_free(s->mod_tag);
     s->mod_repo = oa_strdup(r->mod_repo);
     s->mod_tag = oa_strdup(r->mod_tag);
-    oa_log(OA_LOG_NOTICE, "module repository is now %s at %s", r->mod_repo, r->mod_tag);
+    /* The repository URL may carry a password: the log shows it as ***. */
+    oa_log(OA_LOG_NOTICE, "module repository is now %s at %s",
+           oa_common_sources_mask_url(r->mod_repo, shown, sizeof(shown)), r->mod_tag);
     write_back_module(s, r->mod_repo, r->mod_tag);
 }
 
@@ -562,13 +567,14 @@ static void apply_userdata(struct service *s, const char *text)
         {"gpg_key_uri", &s->cfg->gpg_key_uri, &u.gpg_key_uri},
     };
     struct oa_cfgedit edits[5];
+    char shown[2048];
     size_t n = 0;
 
     if (oa_userdata_parse(text, strlen(text), &u) < 0)
         return;
     if (u.ws_uri && !oa_cfg_ws_uri_valid(u.ws_uri)) {
         oa_log(OA_LOG_WARNING, "user data: WS_URI '%s' is not a ws:// or wss:// URL, ignoring",
-               u.ws_uri);
+               oa_common_sources_mask_url(u.ws_uri, shown, sizeof(shown)));
         oa_free(u.ws_uri);
         u.ws_uri = NULL;
     }
@@ -576,7 +582,9 @@ static void apply_userdata(struct service *s, const char *text)
         char *v = *map[i].new_value;
         if (!v || (*map[i].cfg_field && strcmp(*map[i].cfg_field, v) == 0))
             continue;
-        oa_log(OA_LOG_NOTICE, "user data sets %s to %s", map[i].key, v);
+        /* BASE_REMOTE and GPG_KEY_URI are URLs that may carry a password. */
+        oa_log(OA_LOG_NOTICE, "user data sets %s to %s", map[i].key,
+               oa_common_sources_mask_url(v, shown, sizeof(shown)));
         if (i == 0 && unlink(s->cfg->token_path) == 0)
             oa_log(OA_LOG_NOTICE, "the app id changed: a new instance token will be made");
         oa_free(*map[i].cfg_field);

@@ -21,6 +21,7 @@
 #include "cfg.h"
 #include "child.h"
 #include "exec.h"
+#include "fetch.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -490,7 +491,7 @@ static bool plain_version(const char *v)
 
 void oa_update_start(struct oa_update *u, const char *version, const char *url)
 {
-    const char *q = strchr(url, '?');
+    char shown[OA_FETCH_SHOWN_MAX];
 
     if (u->closing)
         return;
@@ -516,7 +517,8 @@ void oa_update_start(struct oa_update *u, const char *version, const char *url)
         u->version = NULL;
         return;
     }
-    /* The query part of a URL may hold a token; it is not logged. */
-    oa_log(OA_LOG_NOTICE, "update to %s: downloading %.*s%s, checked against %s", version,
-           q ? (int)(q - url) : (int)strlen(url), url, q ? "?…" : "", u->key);
+    /* A password in the URL is masked, and the query part, which may hold
+     * a token, is not logged (as in the download's own messages). */
+    oa_log(OA_LOG_NOTICE, "update to %s: downloading %s, checked against %s", version,
+           oa_fetch_shown_url(url, shown, sizeof(shown)), u->key);
 }

@@ -109,11 +109,12 @@ static int fetch_payload(const struct request *rq, const char *path, int *ret_fd
                          struct oa_outcome *out)
 {
     struct oa_fetch_opts o = fetch_opts(rq, OA_UPDATE_PAYLOAD_MAX);
-    char why[1024];
+    char why[1024], shown[OA_FETCH_SHOWN_MAX];
     int fd, r;
 
     if (strncmp(rq->url, "https://", 8) != 0) {
-        oa_outcome_set(out, false, false, "%s is not an https:// URL", rq->url);
+        oa_outcome_set(out, false, false, "%s is not an https:// URL",
+                       oa_fetch_shown_url(rq->url, shown, sizeof(shown)));
         return -EINVAL;
     }
     (void)unlink(path);

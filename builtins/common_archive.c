@@ -291,11 +291,14 @@ static bool skipped(const struct oa_params *p, struct oa_outcome *out)
     return false;
 }
 
-/* fetch's reason without the URL it may start with (the comment names it). */
+/* fetch's reason without the URL it may start with (as oa_fetch_shown_url
+ * shows it; the comment names the URL already). */
 static const char *after_url(const char *why, const char *url)
 {
-    size_t n = strlen(url);
-    return strncmp(why, url, n) == 0 && strncmp(why + n, ": ", 2) == 0 ? why + n + 2 : why;
+    char as[OA_FETCH_SHOWN_MAX];
+    size_t n = strlen(oa_fetch_shown_url(url, as, sizeof(as)));
+
+    return strncmp(why, as, n) == 0 && strncmp(why + n, ": ", 2) == 0 ? why + n + 2 : why;
 }
 
 /* §9.4 step 2: the expected sum from a checksum URL, fetched every round. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "common_sources.h"
 #include "err.h"
 #include "httpc.h"
 #include "rng.h"
@@ -21,7 +22,7 @@ struct job {
     int status;
     char *why;
     size_t whylen;
-    const char *shown; /* the URL for messages, without user info or query */
+    char shown[OA_FETCH_SHOWN_MAX]; /* the URL for messages (oa_fetch_shown_url) */
 };
 
 struct oa_fetch_opts oa_fetch_opts_for(const struct oa_run_ctx *ctx, size_t max_bytes)
@@ -75,26 +76,28 @@ static int run(const char *url_text, const struct oa_fetch_opts *o, struct job *
     bool has_proxy = false;
     int r;
 
+    /* A password in the URL never reaches a message: they end up in
+     * comments, which the agent logs and sends to the backend. */
+    oa_fetch_shown_url(url_text, j->shown, sizeof(j->shown));
     if (strncmp(url_text, "ftp://", 6) == 0) {
-        snprintf(j->why, j->whylen, "%s: ftp:// is not supported; use http or https", url_text);
+        snprintf(j->why, j->whylen, "%s: ftp:// is not supported; use http or https", j->shown);
         return -EPROTONOSUPPORT;
     }
     if (oa_url_parse(url_text, &url, why, sizeof(why)) < 0) {
-        snprintf(j->why, j->whylen, "'%s' is not an http or https URL: %s", url_text, why);
+        snprintf(j->why, j->whylen, "'%s' is not an http or https URL: %s", j->shown, why);
         return -EINVAL;
     }
     if (strcmp(url.scheme, "http") != 0 && strcmp(url.scheme, "https") != 0) {
-        snprintf(j->why, j->whylen, "'%s' is not an http or https URL", url_text);
+        snprintf(j->why, j->whylen, "'%s' is not an http or https URL", j->shown);
         oa_url_done(&url);
         return -EINVAL;
     }
-    j->shown = url_text;
     r = o->proxy ? oa_url_parse(o->proxy, &proxy, why, sizeof(why)) : 0;
     has_proxy = o->proxy && r == 0;
     if (r == 0 && url.tls && (r = oa_rng_new(&rng)) == 0)
         r = oa_tls_config_new(rng, o->ca_file, false, &tls, why, sizeof(why));
     if (r < 0)
-        snprintf(j->why, j->whylen, "%s: %s", url_text, why);
+        snprintf(j->why, j->whylen, "%s: %s", j->shown, why);
     if (r == 0 && (r = uv_loop_init(&loop)) == 0) {
         struct oa_httpc_request req = {
             .method = "GET",
@@ -112,7 +115,7 @@ static int run(const char *url_text, const struct oa_fetch_opts *o, struct job *
             uv_run(&loop, UV_RUN_DEFAULT);
             r = j->err;
         } else {
-            snprintf(j->why, j->whylen, "%s: cannot start the download", url_text);
+            snprintf(j->why, j->whylen, "%s: cannot start the download", j->shown);
         }
         uv_loop_close(&loop);
     }
@@ -122,6 +125,22 @@ static int run(const char *url_text, const struct oa_fetch_opts *o, struct job *
     if (has_proxy)
         oa_url_done(&proxy);
     return r;
+}
+
+const char *oa_fetch_shown_url(const char *url, char *buf, size_t len)
+{
+    static const char cut[] = "?…";
+    char *q;
+
+    oa_common_sources_mask_url(url, buf, len);
+    /* The query may hold a signature or a token (a pre-signed URL): only
+     * its start is shown. A user info never holds a raw '?'. */
+    q = strchr(buf, '?');
+    if (q && (size_t)(q - buf) + sizeof(cut) <= len)
+        memcpy(q, cut, sizeof(cut));
+    else if (q)
+        *q = '\0';
+    return buf;
 }
 
 int oa_fetch_buf(const char *url, const struct oa_fetch_opts *o, struct oa_buf *out, char *why,

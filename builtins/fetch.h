@@ -29,10 +29,22 @@ struct oa_fetch_opts {
  * timeout. */
 struct oa_fetch_opts oa_fetch_opts_for(const struct oa_run_ctx *ctx, size_t max_bytes);
 
+/* The longest URL the messages of a download show in full. */
+#define OA_FETCH_SHOWN_MAX 2048
+
+/* url as the messages of a download show it (why below): the password of
+ * its user info replaced with *** (as oa_common_sources_mask_url) and its
+ * query, which may hold a signature, replaced with "?…":
+ * "https://me:***@host/x?…". Cut to fit len. Returns buf. */
+const char *oa_fetch_shown_url(const char *url, char *buf, size_t len);
+
 /* Downloads url into out (its cap must allow max_bytes). Returns 0, or a
  * negative code with one line in why: "https://x/y: HTTP 404 Not Found",
  * "https://x/y: certificate verification failed: …", "ftp:// is not
- * supported", "timed out after 600 s". */
+ * supported", "timed out after 600 s". The URL in why is shown as
+ * oa_fetch_shown_url shows it (with OA_FETCH_SHOWN_MAX bytes): never with
+ * its password or query; the HTTP client's own messages drop the whole
+ * user info and the query. */
 int oa_fetch_buf(const char *url, const struct oa_fetch_opts *o, struct oa_buf *out, char *why,
                  size_t len);
 

@@ -254,13 +254,16 @@ static const char *shown_url(const char *url, char *buf, size_t len)
     return buf;
 }
 
-/* The comment for a failed download: why names the URL itself, mostly as
- * "URL: reason"; it is shown once and without a password. */
+/* The comment for a failed download: why names the URL itself (as
+ * oa_fetch_shown_url shows it), mostly as "URL: reason"; it is shown once,
+ * as this module shows it. */
 static void download_failed(const char *url, const char *shown, const char *why,
                             struct oa_outcome *out)
 {
-    size_t n = strlen(url);
-    const char *at = strstr(why, url);
+    char fetched[OA_FETCH_SHOWN_MAX];
+    const char *as = oa_fetch_shown_url(url, fetched, sizeof(fetched));
+    size_t n = strlen(as);
+    const char *at = strstr(why, as);
 
     if (at == why && strncmp(why + n, ": ", 2) == 0)
         oa_outcome_set(out, false, false, "cannot download %s: %s", shown, why + n + 2);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fetch.h"
 #include "linux_pkg.h"
 #include "mem.h"
 #include "tool.h"
@@ -215,7 +216,7 @@ static bool in_group(const struct oa_pkg_item *it, enum oa_pkg_group g)
  * is downloaded into a private directory. */
 static void fetch_file(struct oa_pkg_run *r, struct oa_pkg_item *it)
 {
-    char path[4096], fallback[256], why[512];
+    char path[4096], fallback[256], why[512], shown[OA_FETCH_SHOWN_MAX];
     struct stat st;
 
     if (!it->e.url) {
@@ -236,7 +237,7 @@ static void fetch_file(struct oa_pkg_run *r, struct oa_pkg_item *it)
         }
     }
     snprintf(fallback, sizeof(fallback), "%s%s", it->e.name, r->b->file_ext);
-    printf("downloading %s\n", it->e.arg);
+    printf("downloading %s\n", oa_fetch_shown_url(it->e.arg, shown, sizeof(shown)));
     if (oa_pkg_download(r->ctx, it->e.arg, r->tmpdir, r->b->file_ext, fallback, DOWNLOAD_MAX, path,
                         sizeof(path), why, sizeof(why)) < 0)
         item_fail(it, why);
@@ -380,6 +381,7 @@ static void describe(const struct oa_pkg_run *r, const struct oa_pkg_item *it, e
 {
     bool dry = r->ctx->dry_run;
     const char *now = dry ? it->target : it->version;
+    char shown[OA_FETCH_SHOWN_MAX];
 
     oa_buf_puts(b, it->e.name);
     if (s == S_FAILED)
@@ -389,7 +391,7 @@ static void describe(const struct oa_pkg_run *r, const struct oa_pkg_item *it, e
     else if (s == S_UPGRADED || s == S_DOWNGRADED)
         oa_buf_printf(b, " %s → %s", it->before ? it->before : "?", now ? now : "(newest)");
     else if (s == S_INSTALLED && dry && it->e.want == OA_PKG_FILE)
-        oa_buf_printf(b, " from %s", it->e.arg);
+        oa_buf_printf(b, " from %s", oa_fetch_shown_url(it->e.arg, shown, sizeof(shown)));
     else if (s == S_INSTALLED && dry && it->d.action == OA_PKG_NEED_INDEX)
         oa_buf_puts(b, " (not in the local package index yet)");
     else if (s == S_INSTALLED && now)

@@ -312,7 +312,8 @@ static int rpm_name_of(const char *file, char *name, size_t len, char *why, size
     return r;
 }
 
-static int install_release(const char *url, const char *file, const char *name,
+/* shown: rpm-url as messages show it (without a password). */
+static int install_release(const char *shown, const char *file, const char *name,
                            struct oa_outcome *out)
 {
     struct oa_pkg_argv a = {0};
@@ -327,16 +328,16 @@ static int install_release(const char *url, const char *file, const char *name,
         r = 1;
     }
     if (r != 0)
-        oa_outcome_set(out, false, false, "cannot install the release package from %s: %s", url,
+        oa_outcome_set(out, false, false, "cannot install the release package from %s: %s", shown,
                        why);
     else
-        oa_outcome_set(out, true, true, "installed the release package %s from %s", name, url);
+        oa_outcome_set(out, true, true, "installed the release package %s from %s", name, shown);
     return r;
 }
 
 /* The RPM of rpm-url as a local file: downloaded into dir, or the path. */
-static int release_file(const struct oa_run_ctx *ctx, const char *url, char *dir, size_t dirlen,
-                        char *file, size_t len, struct oa_outcome *out)
+static int release_file(const struct oa_run_ctx *ctx, const char *url, const char *shown, char *dir,
+                        size_t dirlen, char *file, size_t len, struct oa_outcome *out)
 {
     char why[512];
 
@@ -351,10 +352,10 @@ static int release_file(const struct oa_run_ctx *ctx, const char *url, char *dir
                        strerror(errno));
         return -errno;
     }
-    printf("downloading %s\n", url);
+    printf("downloading %s\n", shown);
     if (oa_pkg_download(ctx, url, dir, ".rpm", "release.rpm", RELEASE_RPM_MAX, file, len, why,
                         sizeof(why)) < 0) {
-        oa_outcome_set(out, false, false, "cannot download %s: %s", url, why);
+        oa_outcome_set(out, false, false, "cannot download %s: %s", shown, why);
         return -EIO;
     }
     return 0;
@@ -362,26 +363,27 @@ static int release_file(const struct oa_run_ctx *ctx, const char *url, char *dir
 
 static int yum_release_run(const struct oa_run_ctx *ctx, const char *url, struct oa_outcome *out)
 {
-    char name[256], dir[64] = "", file[4096] = "", why[256];
+    char name[256], dir[64] = "", file[4096] = "", why[256], shown[OA_FETCH_SHOWN_MAX];
     int r;
 
+    oa_fetch_shown_url(url, shown, sizeof(shown));
     if (oa_pkg_memo_get(ctx->state_dir, "yum-release", url, name, sizeof(name)) == 0 &&
         oa_repo_rpm_installed(name)) {
         oa_outcome_set(out, true, false, "the release package %s is installed, no changes", name);
         return 0;
     }
     if (ctx->dry_run) {
-        oa_outcome_set(out, true, true, "would install the release package from %s", url);
+        oa_outcome_set(out, true, true, "would install the release package from %s", shown);
         return 0;
     }
-    if ((r = release_file(ctx, url, dir, sizeof(dir), file, sizeof(file), out)) < 0)
+    if ((r = release_file(ctx, url, shown, dir, sizeof(dir), file, sizeof(file), out)) < 0)
         goto done;
     if ((r = rpm_name_of(file, name, sizeof(name), why, sizeof(why))) < 0) {
-        oa_outcome_set(out, false, false, "%s: %s", url, why);
+        oa_outcome_set(out, false, false, "%s: %s", shown, why);
         goto done;
     }
     if (!oa_repo_rpm_installed(name))
-        r = install_release(url, file, name, out);
+        r = install_release(shown, file, name, out);
     else
         oa_outcome_set(out, true, false, "the release package %s is installed, no changes", name);
     if (r == 0) {
@@ -424,6 +426,7 @@ static int yum_repo_run(const struct oa_run_ctx *ctx, const struct oa_params *p,
 int oa_repo_yum_validate(const struct oa_params *p, char *path, size_t len, struct oa_outcome *out)
 {
     const char *content = oa_params_str(p, "content"), *url = oa_params_str(p, "rpm-url");
+    char shown[OA_FETCH_SHOWN_MAX];
 
     if (oa_repo_file_path("/etc/yum.repos.d", oa_params_str(p, "name"), ".repo", path, len,
                           out->comment, sizeof(out->comment)) < 0) {
@@ -439,7 +442,7 @@ int oa_repo_yum_validate(const struct oa_params *p, char *path, size_t len, stru
         oa_outcome_set(out, false, false,
                        "parameter 'rpm-url': '%.200s' is neither an http(s) URL nor an absolute "
                        "path",
-                       url);
+                       oa_fetch_shown_url(url, shown, sizeof(shown)));
         return -EINVAL;
     }
     return 0;
@@ -585,17 +588,17 @@ static bool is_url(const char *s)
 }
 
 /* The key text, read from the file or downloaded. */
-static int load_key(const struct oa_run_ctx *ctx, const char *path, struct oa_buf *text,
-                    struct oa_outcome *out)
+static int load_key(const struct oa_run_ctx *ctx, const char *path, const char *shown,
+                    struct oa_buf *text, struct oa_outcome *out)
 {
     struct oa_fetch_opts o = oa_fetch_opts_for(ctx, KEY_MAX);
     char why[512];
     int r;
 
     if (is_url(path)) {
-        printf("downloading %s\n", path);
+        printf("downloading %s\n", shown);
         if ((r = oa_fetch_buf(path, &o, text, why, sizeof(why))) < 0)
-            oa_outcome_set(out, false, false, "cannot download %s: %s", path, why);
+            oa_outcome_set(out, false, false, "cannot download %s: %s", shown, why);
         return r;
     }
     r = oa_fs_read_file(path, text);
@@ -606,8 +609,8 @@ static int load_key(const struct oa_run_ctx *ctx, const char *path, struct oa_bu
 }
 
 /* A downloaded key goes to a temporary file for rpm --import. */
-static int key_file(const char *path, const struct oa_buf *text, char *file, size_t len,
-                    struct oa_outcome *out)
+static int key_file(const char *path, const char *shown, const struct oa_buf *text, char *file,
+                    size_t len, struct oa_outcome *out)
 {
     char why[256];
     int fd;
@@ -625,7 +628,7 @@ static int key_file(const char *path, const struct oa_buf *text, char *file, siz
             unlink(file);
         }
         file[0] = '\0';
-        oa_outcome_set(out, false, false, "cannot keep the key of %s: %s", path, why);
+        oa_outcome_set(out, false, false, "cannot keep the key of %s: %s", shown, why);
         return -EIO;
     }
     close(fd);
@@ -643,7 +646,9 @@ static void imported_keys(struct oa_buf *list)
         oa_buf_reset(list); /* exit 1: "package gpg-pubkey is not installed" */
 }
 
-static void import_key(const char *path, const char *file, const char *name, struct oa_outcome *out)
+/* shown: the key's path or URL as messages show it (without a password). */
+static void import_key(const char *shown, const char *file, const char *name,
+                       struct oa_outcome *out)
 {
     struct oa_pkg_argv a = {0};
     struct oa_buf before, after;
@@ -655,7 +660,7 @@ static void import_key(const char *path, const char *file, const char *name, str
     imported_keys(&before);
     oa_repo_rpm_argv(&a, OA_REPO_RPM_IMPORT, file);
     if (oa_pkg_exec(&a, NULL, "rpm --import", why, sizeof(why)) != 0) {
-        oa_outcome_set(out, false, false, "cannot import the key %s: %s", path, why);
+        oa_outcome_set(out, false, false, "cannot import the key %s: %s", shown, why);
         goto done;
     }
     imported_keys(&after);
@@ -663,11 +668,11 @@ static void import_key(const char *path, const char *file, const char *name, str
         before.len != after.len || (before.len && memcmp(before.data, after.data, before.len) != 0);
     if (name[0] && !oa_repo_rpm_installed(name))
         oa_outcome_set(out, false, changed, "the key %s of %s is not imported after rpm --import",
-                       name, path);
+                       name, shown);
     else if (changed)
-        oa_outcome_set(out, true, true, "imported the key %s from %s", name[0] ? name : "", path);
+        oa_outcome_set(out, true, true, "imported the key %s from %s", name[0] ? name : "", shown);
     else
-        oa_outcome_set(out, true, false, "the key %s is already imported, no changes", path);
+        oa_outcome_set(out, true, false, "the key %s is already imported, no changes", shown);
 done:
     oa_pkg_argv_done(&a);
     oa_buf_done(&before);
@@ -676,8 +681,8 @@ done:
 
 /* Already imported? From the URL's memo without downloading, or from the
  * key's own name. */
-static bool key_present(const struct oa_run_ctx *ctx, const char *path, const char *name,
-                        struct oa_outcome *out)
+static bool key_present(const struct oa_run_ctx *ctx, const char *path, const char *shown,
+                        const char *name, struct oa_outcome *out)
 {
     char memo[128];
 
@@ -687,7 +692,7 @@ static bool key_present(const struct oa_run_ctx *ctx, const char *path, const ch
     if (!oa_repo_rpm_installed(name ? name : memo))
         return false;
     oa_outcome_set(out, true, false, "the key %s of %s is already imported, no changes",
-                   name ? name : memo, path);
+                   name ? name : memo, shown);
     return true;
 }
 
@@ -695,7 +700,7 @@ static int rpm_key_run(const struct oa_run_ctx *ctx, const struct oa_params *p,
                        struct oa_outcome *out)
 {
     const char *path = oa_params_str(p, "path");
-    char tool[4096], name[64] = "", file[4096] = "";
+    char tool[4096], name[64] = "", file[4096] = "", shown[OA_FETCH_SHOWN_MAX];
     struct oa_osinfo os;
     struct oa_buf text;
 
@@ -707,31 +712,33 @@ static int rpm_key_run(const struct oa_run_ctx *ctx, const struct oa_params *p,
                        os.pretty);
         return 0;
     }
+    /* A password in the key's URL is shown as ***. */
+    oa_fetch_shown_url(path, shown, sizeof(shown));
     if (!is_url(path) && path[0] != '/') {
         oa_outcome_set(out, false, false,
                        "parameter 'path': '%.200s' is neither an absolute path nor an http(s) URL",
-                       path);
+                       shown);
         return 0;
     }
-    if (key_present(ctx, path, NULL, out))
+    if (key_present(ctx, path, shown, NULL, out))
         return 0;
     if (ctx->dry_run && is_url(path)) {
-        oa_outcome_set(out, true, true, "would import the key %s", path);
+        oa_outcome_set(out, true, true, "would import the key %s", shown);
         return 0;
     }
     oa_buf_init(&text, KEY_MAX);
-    if (load_key(ctx, path, &text, out) < 0)
+    if (load_key(ctx, path, shown, &text, out) < 0)
         goto done;
     if (oa_repo_pgp_rpm_name(text.data ? text.data : "", text.len, name, sizeof(name)) < 0)
         name[0] = '\0';
-    if (name[0] && key_present(ctx, path, name, out)) {
+    if (name[0] && key_present(ctx, path, shown, name, out)) {
         if (is_url(path))
             (void)oa_pkg_memo_put(ctx->state_dir, "rpm-key", path, name);
     } else if (ctx->dry_run) {
         oa_outcome_set(out, true, true, "would import the key %s%s%s", name,
-                       name[0] ? " from " : "", path);
-    } else if (key_file(path, &text, file, sizeof(file), out) == 0) {
-        import_key(path, file, name, out);
+                       name[0] ? " from " : "", shown);
+    } else if (key_file(path, shown, &text, file, sizeof(file), out) == 0) {
+        import_key(shown, file, name, out);
         if (out->result && name[0] && is_url(path))
             (void)oa_pkg_memo_put(ctx->state_dir, "rpm-key", path, name);
     }

@@ -118,7 +118,10 @@ int oa_msg_decode(const char *text, size_t len, const struct oa_msg_limits *limi
 void oa_msg_done(struct oa_msg *m);
 
 /* At most 200 bytes of a message for a log line, every byte that is not
- * printable ASCII replaced by '?'. Returns out. */
+ * printable ASCII replaced by '?', and no secret: the string value of a key
+ * naming one (any key containing "pass", "secret", "token", "credential"
+ * or "private", in any case) and the password of a URL's user info are
+ * shown as "***". Never longer than len or 200 bytes. Returns out. */
 const char *oa_msg_sample(const char *text, size_t len, char *out, size_t outlen);
 
 /* The identity every agent → backend message carries. */

@@ -7,8 +7,10 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "mem.h"
@@ -246,15 +248,94 @@ void oa_msg_done(struct oa_msg *m)
     memset(m, 0, sizeof(*m));
 }
 
+/* Whether the JSON key s[0..n) names a secret: a password (linux.user),
+ * a token, a private key... (design.md: secrets are never logged). */
+static bool secret_key(const char *s, size_t n)
+{
+    static const char *const words[] = {"pass", "secret", "token", "credential", "private"};
+    char key[64];
+
+    if (n >= sizeof(key))
+        n = sizeof(key) - 1;
+    memcpy(key, s, n);
+    key[n] = '\0';
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasestr(key, words[i]))
+            return true;
+    return false;
+}
+
+/* The end of the JSON string whose text starts at s[i] (after its opening
+ * quote): the index of its closing quote, or n when it is cut. */
+static size_t string_end(const char *s, size_t i, size_t n)
+{
+    while (i < n && s[i] != '"')
+        i += s[i] == '\\' ? 2 : 1;
+    return i < n ? i : n;
+}
+
+static size_t skip_blanks(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Marks in hide the bytes of s[0..n) that a log line must not show: the
+ * string value of a key that names a secret, and the password of a URL's
+ * user info ("https://me:pw@host"). s may be cut anywhere. */
+static void find_secrets(const char *s, size_t n, bool *hide)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t start = i + 1, end, v;
+
+        if (s[i] != '"')
+            continue;
+        i = end = string_end(s, start, n);
+        v = skip_blanks(s, end + 1, n);
+        if (v >= n || s[v] != ':' || !secret_key(s + start, end - start))
+            continue;
+        v = skip_blanks(s, v + 1, n);
+        if (v < n && s[v] == '"') {
+            i = string_end(s, v + 1, n);
+            memset(hide + v + 1, true, i - (v + 1));
+        }
+    }
+    for (size_t i = 0; i + 3 <= n; i++) {
+        size_t at = i + 3, colon = 0;
+
+        if (memcmp(s + i, "://", 3) != 0)
+            continue;
+        for (; at < n && !strchr("/?#@\" ", s[at]); at++)
+            if (s[at] == ':' && !colon)
+                colon = at;
+        if (at < n && s[at] == '@' && colon)
+            memset(hide + colon + 1, true, at - (colon + 1));
+    }
+}
+
 const char *oa_msg_sample(const char *text, size_t len, char *out, size_t outlen)
 {
-    size_t n = len < 200 ? len : 200;
+    size_t n = len < 200 ? len : 200, o = 0;
+    bool hide[200] = {false};
 
     if (n >= outlen)
         n = outlen - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
-    out[n] = '\0';
+    find_secrets(text, n, hide);
+    /* A hidden run becomes "***" (or fewer stars when it is shorter), so
+     * the sample never grows. */
+    for (size_t i = 0; i < n;) {
+        if (!hide[i]) {
+            out[o++] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+            i++;
+            continue;
+        }
+        for (size_t k = 0; k < 3 && i + k < n && hide[i + k]; k++)
+            out[o++] = '*';
+        while (i < n && hide[i])
+            i++;
+    }
+    out[o] = '\0';
     return out;
 }
 

@@ -24,6 +24,7 @@
 #include "common_git.h"
 #include "common_pip.h"
 #include "common_sources.h"
+#include "fetch.h"
 #include "tool.h"
 
 static void urls_lose_their_password(void **unused)
@@ -43,6 +44,11 @@ static void urls_lose_their_password(void **unused)
                         "fatal: 'https://me:***@h' ***");
     assert_string_equal(oa_common_sources_mask("no secret", "", buf, 256), "no secret");
     assert_string_equal(oa_common_sources_mask("abcdef", NULL, buf, 4), "abc");
+    /* A download's messages also hide the query (a signature, a token). */
+    assert_string_equal(oa_fetch_shown_url("https://me:pw@host/x?sig=s3cr3t", buf, sizeof(buf)),
+                        "https://me:***@host/x?…");
+    assert_string_equal(oa_fetch_shown_url("http://host/x", buf, sizeof(buf)), "http://host/x");
+    assert_string_equal(oa_fetch_shown_url("http://h/x?abc", buf, 12), "http://h/x");
 }
 
 static void the_reason_is_the_first_error_line(void **unused)

@@ -432,6 +432,46 @@ static void test_statelog_alloc_failures(void **state)
     assert_true(k < 1000);
 }
 
+/* Rejected messages are quoted in a log line: never with a secret in it. */
+static void test_sample_hides_secrets(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } rows[] = {
+        {"{\"code\":\"X\"}", "{\"code\":\"X\"}"},
+        {"{\"parameter\":{\"username\":\"bob\",\"password\":\"S3cret pass\"}}",
+         "{\"parameter\":{\"username\":\"bob\",\"password\":\"***\"}}"},
+        {"{\"Password\" : \"a\\\"b\"}", "{\"Password\" : \"***\"}"},
+        {"{\"pw_token\":\"xy\",\"n\":1}", "{\"pw_token\":\"**\",\"n\":1}"},
+        {"{\"password\":\"\",\"x\":\"password\"}", "{\"password\":\"\",\"x\":\"password\"}"},
+        {"{\"secret\":42}", "{\"secret\":42}"},
+        {"{\"repo\":\"https://me:pw0rd@git.example.com/r.git\"}",
+         "{\"repo\":\"https://me:***@git.example.com/r.git\"}"},
+        {"{\"repo\":\"https://me@git.example.com:443/r.git\"}",
+         "{\"repo\":\"https://me@git.example.com:443/r.git\"}"},
+        {"{\"private_key\":\"-----BEGIN", "{\"private_key\":\"***"},
+        {"{\"password\":\"cut", "{\"password\":\"***"},
+        {"{\"password\"", "{\"password\""},
+    };
+    char out[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        oa_msg_sample(rows[i].in, strlen(rows[i].in), out, sizeof(out));
+        assert_string_equal(out, rows[i].want);
+    }
+    /* Only the first 200 bytes, and a secret cut by that limit is hidden
+     * too. */
+    {
+        char big[400];
+        memset(big, 'a', sizeof(big));
+        memcpy(big + 180, "\"token\":\"", 9);
+        oa_msg_sample(big, sizeof(big), out, sizeof(out));
+        assert_int_equal(strlen(out), 192);
+        assert_string_equal(out + 180, "\"token\":\"***");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_statelog_local_fields),
         cmocka_unit_test(test_statelog_over_cap),
         cmocka_unit_test(test_statelog_alloc_failures),
+        cmocka_unit_test(test_sample_hides_secrets),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
