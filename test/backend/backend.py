@@ -30,10 +30,10 @@ import websockets.legacy.server
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import OP_PING
 
-from messages import Message, Pushes, recipe_message, state  # noqa: F401 (re-exported)
+from messages import TIME_FACTOR, Message, Pushes, recipe_message, state  # noqa: F401 (re-exported)
 
 __all__ = ["Backend", "BackendTimeout", "NoConnection", "Conn", "Message", "state",
-           "recipe_message"]
+           "recipe_message", "TIME_FACTOR"]
 
 
 class BackendTimeout(AssertionError):
@@ -229,9 +229,14 @@ class Backend(Pushes):
         self._waiters.append(f)
         return f
 
-    async def wait_for(self, pred, timeout=10.0, what="condition"):
+    async def wait_for(self, pred, timeout=10.0, what="condition", scale=True):
         """Wait until pred() returns something other than None/False and
-        return it; re-evaluated at every event the backend records."""
+        return it; re-evaluated at every event the backend records. The
+        timeout is multiplied by TIME_FACTOR (messages.py) unless scale is
+        false: expect_none's window is not, since a longer window would make
+        its assertion stricter, not looser."""
+        if scale:
+            timeout *= TIME_FACTOR
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             r = pred()
@@ -268,7 +273,7 @@ class Backend(Pushes):
         """Assert that no unconsumed matching message exists or arrives in
         the next `within` seconds (this always waits the whole time)."""
         try:
-            m = await self.wait_for(lambda: self._match(code, where, conn), within)
+            m = await self.wait_for(lambda: self._match(code, where, conn), within, scale=False)
         except BackendTimeout:
             return
         raise AssertionError(f"unexpected message: {m!r}\n{self.dump()}")

@@ -10,10 +10,16 @@ for the newest open connection.
 """
 import asyncio
 import json
+import os
 import time
 
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT
+
+# Every timeout of the backend's, the proxy's and the harness's waits is
+# multiplied by $OA_TIME_FACTOR (default 1), so that a slow agent (under
+# valgrind) gets the time it needs.
+TIME_FACTOR = float(os.environ.get("OA_TIME_FACTOR", "1"))
 
 
 def state(id, module, **parameter):
@@ -161,7 +167,7 @@ class Pushes:
         """Ping the agent; True if its pong arrives within timeout."""
         waiter = await self._conn(conn).ws.ping()
         try:
-            await asyncio.wait_for(waiter, timeout)
+            await asyncio.wait_for(waiter, timeout * TIME_FACTOR)
             return True
         except (asyncio.TimeoutError, ConnectionClosed):
             return False

@@ -20,6 +20,8 @@ import asyncio
 import base64
 import time
 
+from messages import TIME_FACTOR
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -84,6 +86,7 @@ class Proxy:
     async def wait_request(self, n=1, timeout=10.0):
         """The n-th request (1-based), once it has been answered."""
         loop = asyncio.get_running_loop()
+        timeout *= TIME_FACTOR
         deadline = loop.time() + timeout
         while len(self.requests) < n or self.requests[n - 1].status is None:
             if loop.time() >= deadline:

@@ -334,7 +334,8 @@ async def test_proxy():
 
 FAKE_AGENT = r'''#!/usr/bin/python3
 # A stand-in for opsagent: reads -c CONFIG, connects to ws_uri, sends a
-# Handshake, answers a recipe with StateLogs, exits 0 on SIGTERM.
+# Handshake, answers a recipe with StateLogs, exits 0 on SIGTERM; with
+# FAKE_LEAK set it logs its token, which the harness must catch.
 import asyncio, configparser, json, os, signal, sys
 import websockets
 cfg = configparser.ConfigParser(); cfg.read(sys.argv[sys.argv.index("-c") + 1])
@@ -345,8 +346,12 @@ async def main():
     print(f"fake agent: connecting to {uri}", file=sys.stderr, flush=True)
     async with websockets.connect(uri) as ws:
         ident = {"instance_id": cfg["network"]["instance_id"], "app_id": cfg["userdata"]["app_id"]}
-        await ws.send(json.dumps({"code": "Handshake", **ident, "protocol_version": 1}))
+        token = "0123456789abcdef" * 4
+        await ws.send(json.dumps({"code": "Handshake", **ident, "protocol_version": 1,
+                                  "instance_token": token}))
         print("fake agent: handshake sent", file=sys.stderr, flush=True)
+        if os.environ.get("FAKE_LEAK"):
+            print(f"fake agent: my token is {token}", file=sys.stderr, flush=True)
         async def serve():
             async for text in ws:
                 msg = json.loads(text)
@@ -376,6 +381,9 @@ SCRIPTS = {  # name: (body, expected exit status, regex the output must match)
     "asan": ("async def main():\n    b = await start_backend()\n    a = await start_agent()\n"
              "    await b.expect('Handshake')\nrun(main)\n", 1,
              r"sanitizer report from agent #1.*heap-use-after-free"),
+    "leak": ("async def main():\n    b = await start_backend()\n    a = await start_agent()\n"
+             "    await b.expect('Handshake')\n    await a.wait_log('my token')\nrun(main)\n", 1,
+             r"the instance token is in agent #1's stderr, line \d+: fake agent: my token is"),
 }
 
 
@@ -409,12 +417,13 @@ async def test_harness():
     await b.wait_closed()
     e = await raises(AssertionError, agent.wait_log("never logged", timeout=5))
     assert "exited (0) and never logged" in str(e), e
-    # run() itself: failure, skip, timeout and sanitizer reports give the right status.
+    # run() itself: failure, skip, timeout, sanitizer reports and a logged
+    # token give the right status.
     for name, (body, want_rc, regex) in SCRIPTS.items():
         path = os.path.join(tmpdir(), f"script-{name}.py")
         with open(path, "w") as f:
             f.write(SCRIPT_HEAD + body)
-        env = dict(os.environ, FAKE_ASAN="1")
+        env = dict(os.environ, **({"FAKE_LEAK": "1"} if name == "leak" else {"FAKE_ASAN": "1"}))
         proc = await asyncio.create_subprocess_exec(
             sys.executable, path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = (await asyncio.wait_for(proc.communicate(), 30))[0].decode()

@@ -27,7 +27,7 @@ docker_sandbox() {
     FAKE_DOCKER_DIR="$DK" $PY "$OA_SOURCE_DIR/test/integration/fake_docker.py" "$DK/port" \
         >"$DK/server.log" 2>&1 &
     DK_PID=$!
-    trap 'kill "$DK_PID" 2>/dev/null || true; rm -rf "$T"' EXIT
+    trap 'rc=$?; kill "$DK_PID" 2>/dev/null || true; at_exit "$rc"' EXIT
     for _ in $(seq 200); do
         [ -s "$DK/port" ] && break
         sleep 0.1

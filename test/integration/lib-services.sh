@@ -57,7 +57,7 @@ exec sleep 1000
 EOF
     chmod 755 "$sv/prog"
     sv_write_conf ""
-    trap 'supervisorctl -c "$conf" shutdown >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
+    trap 'rc=$?; supervisorctl -c "$conf" shutdown >/dev/null 2>&1 || true; at_exit "$rc"' EXIT
 }
 
 # sv_write_conf EXTRA: (re)writes $conf; EXTRA goes into [program:foo].

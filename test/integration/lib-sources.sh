@@ -11,7 +11,7 @@ SRC_PIDS=()
 # into the states run through exec-state, which pass PIP_* on to pip.
 unset "${!PIP_@}"
 # Servers started here end with the test (lib.sh's trap removes $T).
-trap 'for p in "${SRC_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"' EXIT
+trap 'rc=$?; for p in "${SRC_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; at_exit "$rc"' EXIT
 
 # wait_port LOG: the port http.server printed in LOG.
 wait_port() {

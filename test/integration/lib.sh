@@ -4,7 +4,9 @@
 # real opsagent binary ($OPSAGENT) and checks what a user would see: exit
 # status, stdout lines, stderr lines. Sourced by every test script.
 #
-# Environment (set by ctest): OPSAGENT (the binary), OA_SOURCE_DIR.
+# Environment (set by ctest): OPSAGENT (the binary), OA_SOURCE_DIR; for the
+# valgrind label also OPSAGENT_WRAPPER (a command put before the agent, split
+# on blanks) and OA_TIME_FACTOR (how much slower the agent is behind it).
 set -euo pipefail
 
 : "${OPSAGENT:?OPSAGENT must name the opsagent binary}"
@@ -12,7 +14,38 @@ set -euo pipefail
 
 T=$(mktemp -d /tmp/oa-test.XXXXXX)
 chmod 755 "$T"
-trap 'rm -rf "$T"' EXIT
+
+# OA: the command that runs the agent, "${OA[@]}" ARGS...: $OPSAGENT behind
+# $OPSAGENT_WRAPPER. For valgrind its report goes to $T/valgrind.PID.log, and
+# a log that counts errors fails the test when it ends.
+read -ra OA <<<"${OPSAGENT_WRAPPER:-}"
+if [ "${#OA[@]}" -gt 0 ] && [ "$(basename "${OA[0]}")" = valgrind ]; then
+    OA=("${OA[0]}" "--log-file=$T/valgrind.%p.log" "${OA[@]:1}")
+fi
+OA+=("$OPSAGENT")
+
+# scaled SECONDS: SECONDS times $OA_TIME_FACTOR (default 1), for the waits of
+# a test that a slow agent needs stretched.
+scaled() {
+    awk -v s="$1" -v f="${OA_TIME_FACTOR:-1}" 'BEGIN { print s * f }'
+}
+
+# at_exit [STATUS]: the EXIT trap (a script that sets its own calls it last,
+# with the exit status).
+at_exit() {
+    local rc=${1:-$?} log
+    for log in "$T"/valgrind.*.log; do
+        [ -f "$log" ] || continue
+        if grep -qE 'ERROR SUMMARY: [1-9]' "$log"; then
+            echo "FAIL: valgrind errors in $log:" >&2
+            cat "$log" >&2
+            rc=1
+        fi
+    done
+    rm -rf "$T"
+    exit "$rc"
+}
+trap at_exit EXIT
 
 # With -fno-sanitize-recover a sanitizer report ends the process, but the
 # report itself is what we want to see when a test fails.
@@ -30,7 +63,7 @@ fail() {
 # the exit status in $RC. Never fails by itself.
 agent() {
     set +e
-    "$OPSAGENT" "$@" >"$T/out" 2>"$T/err"
+    "${OA[@]}" "$@" >"$T/out" 2>"$T/err"
     RC=$?
     set -e
     no_sanitizer_report
@@ -88,7 +121,7 @@ PY
 # $T/out, stderr in $T/err, the exit status in $RC.
 exec_request() {
     set +e
-    "$OPSAGENT" exec-state <"$1" 3>"$T/result" >"$T/out" 2>"$T/err"
+    "${OA[@]}" exec-state <"$1" 3>"$T/result" >"$T/out" 2>"$T/err"
     RC=$?
     set -e
     no_sanitizer_report

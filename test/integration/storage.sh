@@ -24,7 +24,7 @@ state() {
     local dry=false
     [ "${3:-}" = --dry-run ] && dry=true
     printf '{"id":"s","module":"%s","parameter":%s,"dry_run":%s}' "$1" "$2" "$dry" |
-        "$OPSAGENT" exec-state 3>"$T/result" >"$T/out" 2>"$T/err" || true
+        "${OA[@]}" exec-state 3>"$T/result" >"$T/out" 2>"$T/err" || true
     no_sanitizer_report
     eval "$(/usr/bin/python3 - "$T/result" <<'PY'
 import json, shlex, sys

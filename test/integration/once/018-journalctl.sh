@@ -16,7 +16,7 @@ sandbox_tmpfs /run/systemd /run/log /var/log/journal
 mkdir -p /run/systemd/journal
 /lib/systemd/systemd-journald >"$T/journald.log" 2>&1 &
 journald=$!
-trap 'kill $journald 2>/dev/null || true' EXIT
+trap 'rc=$?; kill $journald 2>/dev/null || true; at_exit "$rc"' EXIT
 for _ in $(seq 50); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.1; done
 [ -S /run/systemd/journal/stdout ] || fail "journald did not start: $(cat "$T/journald.log")"
 

@@ -28,7 +28,7 @@ recipe r '{"code": "RecipeMetadata", "recipe_version": 42, "state": [
   {"id": "bad-one", "module": "linux.cmd", "parameter": {"cmd": "exit 7", "cwd": "/tmp"}}
 ]}'
 : >"$T/err"
-JOURNAL_STREAM="$(stat -c '%d:%i' "$T/err")" "$OPSAGENT" -v once "$T/r.json" >"$T/out" 2>>"$T/err" || true
+JOURNAL_STREAM="$(stat -c '%d:%i' "$T/err")" "${OA[@]}" -v once "$T/r.json" >"$T/out" 2>>"$T/err" || true
 sleep 0.3
 kill $receiver
 no_sanitizer_report

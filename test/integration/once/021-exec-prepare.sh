@@ -32,7 +32,7 @@ prepare() {
     printf '{"repo":"%s","tag":"%s","root":"%s","name":"%s","bootstrap":"%s","agent_version":"0.1.0"}\n' \
         "$1" "$2" "$ROOT" "${3:-repo}" "${4:-bootstrap.sh}" >"$T/request"
     set +e
-    "$OPSAGENT" exec-prepare <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
+    "${OA[@]}" exec-prepare <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
     RC=$?
     set -e
     no_sanitizer_report
@@ -230,14 +230,14 @@ no_leftovers
 # 12. An unusable request: exit status 2 and the reason.
 printf 'not json' >"$T/request"
 set +e
-"$OPSAGENT" exec-prepare <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
+"${OA[@]}" exec-prepare <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
 RC=$?
 set -e
 [ "$RC" -eq 2 ] || fail "exit status $RC for a bad request"
 field comment | grep -q '^invalid request on stdin: invalid JSON' || fail "comment: $(field comment)"
 printf '{"repo":"%s","tag":"main","root":"%s","name":"repo"}' "$URL" "$ROOT" >"$T/request"
 set +e
-"$OPSAGENT" exec-prepare <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
+"${OA[@]}" exec-prepare <"$T/request" 3>"$T/result" >"$T/out" 2>"$T/err"
 RC=$?
 set -e
 [ "$RC" -eq 2 ] || fail "exit status $RC for a request without agent_version"

@@ -17,7 +17,7 @@ PY=/usr/bin/python3
     exit 77
 }
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"' EXIT
+trap 'rc=$?; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; at_exit "$rc"' EXIT
 
 mkdir -p "$T/www" "$T/files"
 printf 'first body\n' >"$T/www/data.txt"

@@ -35,7 +35,7 @@ mkdeb "$F" oa-web 1.0
 PY=/usr/bin/python3
 $PY -u -m http.server 0 --bind 127.0.0.1 --directory "$F" >"$T/http.log" 2>&1 &
 http_pid=$!
-trap 'kill $http_pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'rc=$?; kill $http_pid 2>/dev/null; at_exit "$rc"' EXIT
 for _ in $(seq 100); do
     HP=$(sed -n 's/.* port \([0-9][0-9]*\).*/\1/p' "$T/http.log" | head -n 1)
     [ -n "$HP" ] && break

@@ -188,7 +188,7 @@ expect_rc 0
 
 /usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$T/files" >"$T/http.log" 2>&1 &
 http_pid=$!
-trap 'kill $http_pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'rc=$?; kill $http_pid 2>/dev/null; at_exit "$rc"' EXIT
 for _ in $(seq 100); do
     HP=$(sed -n 's/.* port \([0-9][0-9]*\).*/\1/p' "$T/http.log" | head -n 1)
     [ -n "$HP" ] && break

@@ -15,7 +15,7 @@ echo "%_dbpath $T/rpmdb" >/etc/rpm/macros
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
 export GNUPGHOME="$T/g"
 mkdir -m 700 "$GNUPGHOME"
-trap 'gpgconf --kill gpg-agent 2>/dev/null; kill $http_pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'rc=$?; gpgconf --kill gpg-agent 2>/dev/null; kill $http_pid 2>/dev/null; at_exit "$rc"' EXIT
 
 # newkey FILE UID: a new ed25519 key, exported armoured; prints rpm's name for it.
 newkey() {

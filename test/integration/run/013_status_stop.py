@@ -27,7 +27,7 @@ async def main():
     assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
 
     await b.recipe(5, [state("first", "linux.cmd", cmd="echo one", cwd="/tmp"),
-                       state("slow", "linux.cmd", cmd="sleep 2", cwd="/tmp"),
+                       state("slow", "linux.cmd", cmd=f"sleep {2 * TIME_FACTOR:g}", cwd="/tmp"),
                        state("third", "meta.comment")])
     await b.expect("StateLog")
     await agent.wait_log(r"state 2/3 slow .* started")

@@ -23,7 +23,9 @@ async def main():
     url = u.publish(f"opsagent-{V2_VERSION}", u.v2, key="ec")
 
     # A state is running when the update arrives: it finishes and reports.
-    await b.recipe(1, [state("s1", "linux.cmd", cmd="sleep 3; echo slept", cwd="/tmp")])
+    # (It must outlast the download and checks, slower under valgrind.)
+    await b.recipe(1, [state("s1", "linux.cmd", cmd=f"sleep {3 * TIME_FACTOR:g}; echo slept",
+                             cwd="/tmp")])
     await agent.wait_log(r"state 1/1 s1 .* started")
     await b.agent_update(V2_VERSION, url)
     await agent.wait_log(rf"update to {V2_VERSION}: downloading {url}")
