@@ -43,5 +43,10 @@ for extra in '' ', "user": "'"$(id -un)"'"'; do
     got=$(fails '"cmd": "kill -TERM $$"' "$extra")
     [ "$got" = 'Command "kill -TERM $$" killed by signal 15 (Terminated)' ] || fail "signal ($extra): $got"
     got=$(fails '"cmd": "true", "shell": "/nonexistent/sh"' "$extra")
-    [ "$got" = "cannot execute for /nonexistent/sh: No such file or directory" ] || fail "no shell ($extra): $got"
+    # Under valgrind, posix_spawn's child cannot hand the exec failure back
+    # (see 014): where the agent spawns the shell itself (no user), its
+    # absence shows as exit status 127.
+    want="cannot execute for /nonexistent/sh: No such file or directory"
+    [ -z "${OPSAGENT_WRAPPER:-}" ] || [ -n "$extra" ] || want='Command "true" exited with status 127'
+    [ "$got" = "$want" ] || fail "no shell ($extra): $got"
 done
