@@ -335,9 +335,7 @@ static char *join_path(const char *dir, const char *name)
 
     if (!p)
         return NULL;
-    memcpy(p, dir, dl);
-    p[dl] = '/';
-    memcpy(p + dl + 1, name, nl + 1);
+    snprintf(p, dl + nl + 2, "%s/%s", dir, name);
     return p;
 }
 

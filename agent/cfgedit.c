@@ -105,7 +105,9 @@ static struct line *split(const char *text, size_t len, size_t *ret_n)
     size_t n = 0, cap = 64;
     struct line *lines = oa_malloc(cap * sizeof(*lines));
 
-    for (const char *p = text, *end = text + len; lines && p < end;) {
+    if (!lines)
+        return NULL;
+    for (const char *p = text, *end = text + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (n == cap) {

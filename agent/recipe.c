@@ -35,13 +35,14 @@ static int join_components(struct oa_json *components, struct oa_json *joined, c
         total += st->len;
     }
     joined->type = OA_JSON_ARRAY;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     joined->u.items = oa_calloc(total, sizeof(*joined->u.items));
     if (!joined->u.items)
         return -ENOMEM;
     for (size_t i = 0; i < components->len; i++) {
         struct oa_json *st = oa_json_get(components->u.members[i].value, "state");
         /* An empty array has no items array (NULL), which memcpy must not get. */
-        if (st->len)
+        if (st->len) /* NOLINTNEXTLINE(bugprone-sizeof-expression): as above */
             memcpy(joined->u.items + n, st->u.items, st->len * sizeof(*st->u.items));
         n += st->len;
         st->len = 0; /* the items now belong to joined */

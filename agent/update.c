@@ -305,8 +305,7 @@ static char *joined(const char *a, const char *b, bool *ok)
         *ok = false;
         return NULL;
     }
-    memcpy(s, a, n);
-    memcpy(s + n, b, m + 1);
+    snprintf(s, n + m + 1, "%s%s", a, b);
     return s;
 }
 

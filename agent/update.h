@@ -40,10 +40,10 @@ struct oa_cfg;
 /* Bounds of the downloads, the --version run and the whole child. */
 #define OA_UPDATE_PAYLOAD_MAX (256u << 20)
 #define OA_UPDATE_SIG_MAX (16u << 10)
-#define OA_UPDATE_FETCH_TIMEOUT_MS (600u * 1000)
-#define OA_UPDATE_VERSION_TIMEOUT_MS (10u * 1000)
+#define OA_UPDATE_FETCH_TIMEOUT_MS ((uint64_t)600 * 1000)
+#define OA_UPDATE_VERSION_TIMEOUT_MS ((uint64_t)10 * 1000)
 #define OA_UPDATE_CHILD_TIMEOUT_MS                                                                 \
-    (2 * OA_UPDATE_FETCH_TIMEOUT_MS + OA_UPDATE_VERSION_TIMEOUT_MS + 60u * 1000)
+    (2 * OA_UPDATE_FETCH_TIMEOUT_MS + OA_UPDATE_VERSION_TIMEOUT_MS + (uint64_t)60 * 1000)
 /* rollback-check restores the previous binary on the start after this many. */
 #define OA_UPDATE_MAX_ATTEMPTS 3
 #define OA_UPDATE_MARKER_NAME "update.json"

@@ -175,7 +175,7 @@ static const char *run_failure(const struct oa_exec_outcome *x, char *buf, size_
         snprintf(buf, len, "cannot run the new binary: %s", uv_strerror(x->spawn_error));
     else if (x->timed_out)
         snprintf(buf, len, "the new binary did not answer --version within %u s",
-                 OA_UPDATE_VERSION_TIMEOUT_MS / 1000);
+                 (unsigned)(OA_UPDATE_VERSION_TIMEOUT_MS / 1000));
     else if (x->term_signal)
         snprintf(buf, len, "the new binary was killed by signal %d (%s) running --version",
                  x->term_signal, strsignal(x->term_signal));
@@ -307,7 +307,7 @@ int oa_update_exec_child(void)
     r = oa_childio_read_all(STDIN_FILENO, &in);
     if (r < 0)
         oa_outcome_set(&out, false, false, "cannot read the request on stdin: %s", oa_strerror(r));
-    else if (parse_request(in.data ? in.data : "", in.len, &rq, why, sizeof(why)) < 0)
+    else if (parse_request(in.data ? in.data : "", in.len, &rq, why, sizeof(why)) != 0)
         oa_outcome_set(&out, false, false, "invalid request on stdin: %s", why);
     else {
         run_update(&rq, &out);

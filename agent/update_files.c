@@ -354,7 +354,7 @@ static int restore(const struct oa_update_marker *m, const char *marker_path, co
 int oa_update_check_attempt(const char *marker_path, const char *exe, const char *prev, time_t now,
                             char *msg, size_t len)
 {
-    struct oa_update_marker m;
+    struct oa_update_marker m = {0};
     char why[512], why_now[96];
     int r = oa_update_marker_read(marker_path, &m, why, sizeof(why));
 

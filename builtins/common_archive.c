@@ -425,6 +425,7 @@ static bool newer(const struct timespec *a, const struct timespec *since)
 /* Counts the entries below the directory dirfd (owned: closed here) whose
  * inode changed since `since`: what the extraction wrote, whatever the
  * format, without parsing any tool's listing. */
+/* NOLINTNEXTLINE(misc-no-recursion): at most WALK_DEPTH_MAX levels deep */
 static long count_written(int dirfd, const struct timespec *since, unsigned depth)
 {
     DIR *d = fdopendir(dirfd);
@@ -482,7 +483,10 @@ static int run_extractor(struct arc *a, bool unrar_free, struct oa_outcome *out)
     int status, r;
 
     snprintf(dest, sizeof(dest), "%s/", a->dest);
-    oa_common_archive_argv(a->fmt, unrar_free, a->tmp, dest, argv, 10);
+    if (oa_common_archive_argv(a->fmt, unrar_free, a->tmp, dest, argv, 10) < 0) {
+        oa_outcome_set(out, false, false, "cannot extract %s: unsupported archive type", a->shown);
+        return -EINVAL;
+    }
     if (!oa_tool_which(argv[0], exe, sizeof(exe))) {
         oa_outcome_set(out, false, false, "%s is not installed", argv[0]);
         return -ENOENT;
@@ -515,7 +519,7 @@ static int run_extractor(struct arc *a, bool unrar_free, struct oa_outcome *out)
 static long extract(struct arc *a, bool unrar_free, struct oa_outcome *out)
 {
     bool existed = oa_fs_exists(a->dest);
-    struct timespec since;
+    struct timespec since = {0};
     long n;
     int r;
 

@@ -100,7 +100,7 @@ static int git_call(struct git *g, bool in_repo, struct oa_buf *capture, const c
     argv[n++] = (char *)"git";
     argv[n++] = (char *)"-c";
     argv[n++] = (char *)"advice.detachedHead=false";
-    for (size_t i = 0; args[i] && i < GIT_ARGS_MAX; i++)
+    for (size_t i = 0; i < GIT_ARGS_MAX && args[i]; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
     snprintf(what, sizeof(what), "git %s", args[0]);
@@ -118,7 +118,7 @@ static bool git_out(struct git *g, const char *const *args, char *buf, size_t le
     argv[n++] = (char *)"git";
     argv[n++] = (char *)"-c";
     argv[n++] = (char *)"advice.detachedHead=false";
-    for (size_t i = 0; args[i] && i < GIT_ARGS_MAX; i++)
+    for (size_t i = 0; i < GIT_ARGS_MAX && args[i]; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
     return oa_vcs_query(&g->v, g->v.path, NULL, argv, buf, len);
@@ -347,7 +347,7 @@ static void on_clone(struct git *g, struct oa_outcome *out)
     } else if (g->v.ctx->dry_run) {
         oa_outcome_set(out, true, true, "would update %s from %.7s to %s", g->v.path,
                        cur[0] ? cur : "nothing", g->rev ? g->rev : br);
-    } else if ((r = update(g)) != 0) {
+    } else if (update(g) != 0) {
         head_of(g, now, br, sizeof(br));
         oa_outcome_set(out, false, strcmp(now, cur) != 0, "cannot update %s: %s", g->v.path,
                        g->v.why);

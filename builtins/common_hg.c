@@ -174,7 +174,7 @@ static void on_repo(struct hg *h, struct oa_outcome *out)
         dry_update(h, cur, out);
         return;
     }
-    if ((r = pull(h)) != 0) {
+    if (pull(h) != 0) {
         oa_outcome_set(out, false, false, "cannot pull %s into %s: %s", h->v.shown, h->v.path,
                        h->v.why);
         return;

@@ -113,7 +113,9 @@ void oa_common_sources_reason_feed(struct oa_common_sources_reason *r, const cha
 static void replay_line(char *line, size_t n, FILE *to, const char *secret,
                         struct oa_common_sources_reason *r)
 {
-    char masked[LINE_MAX_BYTES * 2];
+    /* Zeroed, so that even a reader that looks past the terminating NUL
+     * (the static analyzer does) sees defined bytes. */
+    char masked[LINE_MAX_BYTES * 2] = "";
 
     line[n] = '\0';
     oa_common_sources_mask(line, secret, masked, sizeof(masked));

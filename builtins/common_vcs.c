@@ -83,7 +83,7 @@ int oa_vcs_inspect(const char *path, const char *marker, enum oa_vcs_where *ret)
         return -errno;
     *ret = OA_VCS_EMPTY;
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             *ret = OA_VCS_OTHER;
     closedir(d);
     return 0;

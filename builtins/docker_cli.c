@@ -283,6 +283,8 @@ const char *oa_docker_registry(const char *ref, char *buf, size_t len)
     size_t n = strcspn(ref, "/");
 
     buf[0] = '\0';
+    /* strcspn stops at the NUL at the latest, so ref[n] exists. */
+    /* cppcheck-suppress arrayIndexOutOfBoundsCond */
     if (ref[n] == '/' &&
         (memchr(ref, '.', n) || memchr(ref, ':', n) || (n == 9 && !strncmp(ref, "localhost", 9))))
         snprintf(buf, len, "%.*s", (int)n, ref);

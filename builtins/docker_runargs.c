@@ -132,6 +132,8 @@ static int parse_memory(const char *s, uint64_t *ret)
 
     if (len == 0 || len >= sizeof(digits))
         return -EINVAL;
+    /* s[len - 1] is the last character (len > 0). */
+    /* cppcheck-suppress arrayIndexOutOfBoundsCond */
     unit = strchr(suffixes, s[len - 1] | 0x20);
     if (unit && s[len - 1] >= 'A')
         len--;
@@ -187,7 +189,8 @@ static int parse_port(struct oa_docker_port *pt, const char *key, const char *va
     snprintf(num, sizeof(num), "%.*s", (int)(slash ? (size_t)(slash - key) : strlen(key)), key);
     snprintf(pt->proto, sizeof(pt->proto), "%s", slash ? slash + 1 : "tcp");
     if (oa_parse_u64(num, 65535, &port) < 0 || port == 0 || port > 65535 ||
-        (strcmp(pt->proto, "tcp") && strcmp(pt->proto, "udp") && strcmp(pt->proto, "sctp")))
+        (strcmp(pt->proto, "tcp") != 0 && strcmp(pt->proto, "udp") != 0 &&
+         strcmp(pt->proto, "sctp") != 0))
         return bad_param(reterr, errlen,
                          "parameter 'port_bindings': '%.100s' is not a container port "
                          "(port[/tcp|udp|sctp])",
@@ -226,8 +229,8 @@ static int check_spacing(const struct oa_docker_run *r, char *reterr, size_t err
             const struct oa_docker_port *b = &r->ports[j];
             unsigned gap = a->host_port > b->host_port ? a->host_port - b->host_port
                                                        : b->host_port - a->host_port;
-            if (!b->host_port || strcmp(a->proto, b->proto) || strcmp(a->host_ip, b->host_ip) ||
-                gap >= n)
+            if (!b->host_port || strcmp(a->proto, b->proto) != 0 ||
+                strcmp(a->host_ip, b->host_ip) != 0 || gap >= n)
                 continue;
             if (gap == 0)
                 return bad_param(reterr, errlen,

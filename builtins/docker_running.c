@@ -63,7 +63,8 @@ int oa_docker_files_write(struct oa_docker_run *r, struct oa_buf *comment, bool 
         struct oa_buf now;
         oa_buf_init(&now, len + 1);
         rc = oa_fs_read_file(f->host, &now);
-        f->differs = rc < 0 || now.len != len || memcmp(now.data ? now.data : "", f->content, len);
+        f->differs =
+            rc < 0 || now.len != len || memcmp(now.data ? now.data : "", f->content, len) != 0;
         oa_buf_done(&now);
         if (!f->differs)
             continue;

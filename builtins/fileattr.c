@@ -333,6 +333,8 @@ static int remove_dir(const char *path, char *why, size_t len)
     if (!fts)
         return path_error("remove", path, errno, why, len);
     while ((r = walk_next(fts, "remove", &e, why, len)) > 0) {
+        /* walk_next sets e when it returns 1 (clang 14 takes -errno for
+         * possibly positive). NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
         if (e->fts_info == FTS_D)
             continue;
         if ((e->fts_info == FTS_DP ? rmdir(e->fts_accpath) : unlink(e->fts_accpath)) < 0) {

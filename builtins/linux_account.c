@@ -10,6 +10,7 @@
  * The pure helpers (names, `$username`, hashes, argv) are in
  * linux_account_util.c, declared in linux_account.h for the unit tests.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -297,7 +298,7 @@ static bool want_groups(const struct oa_params *p, struct user_want *w, struct o
     if (!v->present)
         return true;
     w->has_groups = true;
-    oa_buf_init(&w->groups, 64 * 1024);
+    oa_buf_init(&w->groups, (size_t)64 * 1024);
     for (size_t i = 0; i < v->n; i++) {
         if (!*v->items[i])
             continue;
@@ -497,6 +498,7 @@ static bool password_hash(const struct user_want *w, char *buf, size_t len, stru
 {
     int r;
 
+    assert(w->password); /* user_diff sets D_PASSWORD only for a given password */
     if (oa_account_is_crypt(w->password)) {
         if (strlen(w->password) >= len) {
             oa_outcome_set(out, false, false, "parameter 'password': the hash is too long");

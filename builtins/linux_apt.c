@@ -143,12 +143,10 @@ static char *table_version(char *line)
 {
     size_t indent = strspn(line, " ");
 
-    if (strncmp(line, " *** ", 5) == 0)
-        line += 5;
-    else if (indent == 5)
-        line += 5;
-    else
+    /* The installed version is marked " *** ", the others indented by 5. */
+    if (strncmp(line, " *** ", 5) != 0 && indent != 5)
         return NULL;
+    line += 5;
     line[strcspn(line, " ")] = '\0';
     return *line ? line : NULL;
 }

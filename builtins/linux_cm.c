@@ -136,8 +136,11 @@ bool oa_cm_puppet_noop_events(const char *out)
 
 const char *oa_cm_puppet_cache_flag(const char *puppet_version)
 {
-    return atoi(puppet_version) > 0 && atoi(puppet_version) < 4 ? "--ignorecache"
-                                                                : "--no-use_cached_catalog";
+    /* Puppet 1 to 3 (a major version of one digit before the first '.'). */
+    bool old = strspn(puppet_version, "0123456789") == 1 && puppet_version[0] >= '1' &&
+               puppet_version[0] <= '3';
+
+    return old ? "--ignorecache" : "--no-use_cached_catalog";
 }
 
 bool oa_cm_chef_summary(const char *out, unsigned long *updated, unsigned long *total)

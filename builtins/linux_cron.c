@@ -288,7 +288,7 @@ static bool write_crontab(const char *user, const struct oa_buf *text, struct oa
     close(fd);
     if (r == 0 && (r = oa_tool_exec(argv, NULL, NULL, &status, why, sizeof(why))) < 0)
         oa_outcome_set(out, false, false, "cannot write the crontab of %s: %s", user, why);
-    else if (r < 0)
+    else if (r != 0)
         oa_outcome_set(out, false, false, "cannot write the crontab of %s: %s: %s", user, path,
                        strerror(-r));
     else if (!oa_tool_ok(status))

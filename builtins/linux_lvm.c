@@ -383,7 +383,7 @@ static void vg_create(const struct oa_run_ctx *ctx, const struct oa_params *p,
         oa_outcome_set(out, false, false, "cannot create volume group %s: %s", name, why);
     } else if (ctx->dry_run) {
         oa_outcome_set(out, true, true, "would create volume group %s on %s", name, on.data);
-    } else if ((r = report("vgs", "vg_name", &vgs, why, sizeof(why))) < 0) {
+    } else if (report("vgs", "vg_name", &vgs, why, sizeof(why)) < 0) {
         oa_outcome_set(out, false, true, "created volume group %s, but cannot list it: %s", name,
                        why);
     } else if (!find_row(&vgs, name, NULL)) {
@@ -496,7 +496,6 @@ static void lv_create(const struct oa_run_ctx *ctx, const struct oa_params *p,
     char why[512], of[300] = "";
     const struct row *row;
     struct report lvs;
-    int r;
 
     if (origin)
         snprintf(of, sizeof(of), ", a snapshot of %s/%s", vg, origin);
@@ -505,7 +504,7 @@ static void lv_create(const struct oa_run_ctx *ctx, const struct oa_params *p,
                        missing);
         return;
     }
-    if ((r = run_argv(ctx, a, why, sizeof(why))) < 0) {
+    if (run_argv(ctx, a, why, sizeof(why)) < 0) {
         oa_outcome_set(out, false, false, "cannot create logical volume %s/%s: %s", vg, name, why);
         return;
     }

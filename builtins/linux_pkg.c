@@ -279,6 +279,7 @@ static void prepare_installs(struct oa_pkg_run *r)
 
 static void run_group(struct oa_pkg_run *r, enum oa_pkg_group g)
 {
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     struct oa_pkg_item **list = oa_calloc(r->n ? r->n : 1, sizeof(*list));
     char failure[256];
     size_t n = 0;

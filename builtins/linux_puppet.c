@@ -298,7 +298,7 @@ static void agent_round(struct puppet *pp, const char *server, struct oa_outcome
 {
     struct oa_cm_argv a = {0};
     enum oa_cm_puppet_exit k;
-    char why[1024], srv[1024];
+    char why[1024], srv[1024] = "";
 
     if (ensure_puppet(pp, out) < 0 ||
         (pp->ctx->dry_run && missing_in_dry_run(pp, "puppet agent", out)))

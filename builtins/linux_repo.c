@@ -376,7 +376,7 @@ static int yum_release_run(const struct oa_run_ctx *ctx, const char *url, struct
         oa_outcome_set(out, true, true, "would install the release package from %s", shown);
         return 0;
     }
-    if ((r = release_file(ctx, url, shown, dir, sizeof(dir), file, sizeof(file), out)) < 0)
+    if (release_file(ctx, url, shown, dir, sizeof(dir), file, sizeof(file), out) < 0)
         goto done;
     if ((r = rpm_name_of(file, name, sizeof(name), why, sizeof(why))) < 0) {
         oa_outcome_set(out, false, false, "%s: %s", shown, why);

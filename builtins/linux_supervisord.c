@@ -117,7 +117,7 @@ static bool lookup_state(const char *status, const char *name, char *state, size
                 return true;
             }
             if (strncmp(line_name, name, nlen) == 0 && line_name[nlen] == ':') {
-                if (!found || (strcmp(state, "RUNNING") == 0 && strcmp(line_state, "RUNNING")))
+                if (!found || (strcmp(state, "RUNNING") == 0 && strcmp(line_state, "RUNNING") != 0))
                     snprintf(state, slen, "%s", line_state);
                 found = *ret_group = true;
             }
@@ -225,7 +225,7 @@ static bool start_daemon(struct sv *sv, struct oa_item *it)
     int status, r;
 
     printf("+ supervisord -c %s\n", sv->config);
-    if ((r = oa_tool_exec(argv, NULL, NULL, &status, why, sizeof(why))) < 0) {
+    if (oa_tool_exec(argv, NULL, NULL, &status, why, sizeof(why)) < 0) {
         oa_item_set(it, false, false, "%s", why);
         return false;
     }

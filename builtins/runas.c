@@ -95,9 +95,7 @@ char *oa_runas_env_entry(const char *name, const char *value)
 
     if (!entry)
         return NULL;
-    memcpy(entry, name, nlen);
-    entry[nlen] = '=';
-    memcpy(entry + nlen + 1, value, vlen + 1);
+    snprintf(entry, nlen + vlen + 2, "%s=%s", name, value);
     return entry;
 }
 

@@ -50,7 +50,8 @@ static void close_fds(struct fds *f)
     close_fd(&f->in);
 }
 
-static void child(const struct oa_tool *t, const struct fds *f)
+/* Never returns: it execs the tool or _exits with the failure reported. */
+static _Noreturn void child(const struct oa_tool *t, const struct fds *f)
 {
     int failure[2] = {STEP_IDS, 0};
     int fd, r;
@@ -126,7 +127,7 @@ static void drain(int fd, const struct oa_tool *t)
             break;
         if (t->capture)
             (void)oa_buf_append(t->capture, chunk, (size_t)n); /* over the cap: dropped */
-        else
+        else if (t->on_output)
             t->on_output(t->output_arg, chunk, (size_t)n);
     }
 }

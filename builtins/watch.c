@@ -39,9 +39,7 @@ static char *join(const char *dir, const char *name)
         dlen--;
     if (!(s = oa_malloc(dlen + 1 + nlen + 1)))
         return NULL;
-    memcpy(s, dir, dlen);
-    s[dlen] = '/';
-    memcpy(s + dlen + 1, name, nlen + 1);
+    snprintf(s, dlen + 1 + nlen + 1, "%.*s/%s", (int)dlen, dir, name);
     return s;
 }
 

@@ -64,7 +64,7 @@ int oa_buf_append(struct oa_buf *b, const void *p, size_t n)
 
     if (n > b->max - b->len)
         return OA_ETOOBIG;
-    if (b->len + n + 1 > b->alloc && (r = grow(b, b->len + n)) < 0)
+    if ((!b->data || b->len + n + 1 > b->alloc) && (r = grow(b, b->len + n)) < 0)
         return r;
     if (n)
         memcpy(b->data + b->len, p, n);

@@ -33,6 +33,7 @@ struct builder {
  * yajl_bytestack assume success), so yajl allocates with plain malloc and
  * only the tree built here goes through oa_malloc and its failure tests. */
 
+/* NOLINTNEXTLINE(misc-no-recursion): a tree is at most max_depth deep */
 void oa_json_free(struct oa_json *v)
 {
     if (!v)
@@ -350,6 +351,7 @@ static int gen_status(yajl_gen_status s)
     return s == yajl_gen_invalid_string ? OA_EUTF8 : OA_ESYNTAX;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): as deep as the tree, bounded as above */
 int oa_json_gen_value(yajl_gen g, const struct oa_json *v)
 {
     int r = 0;

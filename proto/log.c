@@ -12,6 +12,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "parse.h"
 
 enum log_form { FORM_PLAIN, FORM_TTY, FORM_JOURNAL };
 
@@ -43,15 +46,21 @@ static const char *const level_colours[8] = {
  * service may have redirected it). */
 static bool stderr_is_journal(void)
 {
-    const char *js = getenv("JOURNAL_STREAM");
-    unsigned long long dev, ino;
+    const char *js = getenv("JOURNAL_STREAM"), *colon = js ? strchr(js, ':') : NULL;
+    char dev_text[24];
+    uint64_t dev, ino;
     struct stat st;
 
-    if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+    if (!colon || (size_t)(colon - js) >= sizeof(dev_text))
+        return false;
+    memcpy(dev_text, js, (size_t)(colon - js));
+    dev_text[colon - js] = '\0';
+    if (oa_parse_u64(dev_text, UINT64_MAX, &dev) < 0 ||
+        oa_parse_u64(colon + 1, UINT64_MAX, &ino) < 0)
         return false;
     if (fstat(STDERR_FILENO, &st) < 0)
         return false;
-    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+    return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 }
 
 void oa_log_init(void)

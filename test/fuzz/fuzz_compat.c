@@ -39,13 +39,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = strndup((const char *)data, size), why[1024] = "";
-    size_t n = strlen(text);
-    char *version = n < size ? strndup((const char *)data + n + 1, size - n - 1) : NULL;
-    const char *agent = version ? version : OA_VERSION;
+    size_t n;
+    char *version;
+    const char *agent;
     int r;
 
-    if (!text || (n < size && !version))
+    if (!text)
         __builtin_trap();
+    n = strlen(text);
+    version = n < size ? strndup((const char *)data + n + 1, size - n - 1) : NULL;
+    if (n < size && !version)
+        __builtin_trap();
+    agent = version ? version : OA_VERSION;
     r = oa_modrepo_compat_check(text, agent, why, sizeof(why));
     if (r != 0 && r != OA_ESYNTAX && r != OA_ESCHEMA)
         __builtin_trap();

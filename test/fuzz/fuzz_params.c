@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         oa_json_free(obj);
         return 0;
     }
-    if (oa_builtins_timeout_ms(m, obj, 3600 * 1000) == 0)
+    if (oa_builtins_timeout_ms(m, obj, (uint64_t)3600 * 1000) == 0)
         __builtin_trap();
     oa_buf_init(&warnings, 4096);
     if (oa_params_parse(m->params, m->n_params, obj, &p, &warnings, err, sizeof(err)) == 0) {

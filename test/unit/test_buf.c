@@ -227,7 +227,7 @@ static void test_size_max_cap(void **state)
 
     oa_buf_init(&b, SIZE_MAX);
     for (int i = 0; i < 10; i++)
-        assert_int_equal(oa_buf_append(&b, text + i * 10000, 10000), 0);
+        assert_int_equal(oa_buf_append(&b, text + (size_t)i * 10000, 10000), 0);
     assert_contents(&b, text, 100000);
     assert_int_equal(oa_buf_printf(&b, "%s", text), 0);
     assert_int_equal(b.len, 200000);

@@ -265,6 +265,7 @@ static void test_push_report(void **state)
         "2c2c2c2c2c2c: Mounted from visualops/y",
         "nothex: Pushed",
         "3d3d3d3d3d3d: Pushed extra",
+        /* One line in three pieces. NOLINTNEXTLINE(bugprone-suspicious-missing-comma) */
         "latest: digest: sha256:"
         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
         " size: 528",

@@ -271,7 +271,7 @@ static void test_fingerprint(void **state)
         fingerprint_of(changes[i], seen[i]);
         assert_string_not_equal(seen[i], base);
         for (size_t k = 0; k < i; k++)
-            if (strcmp(changes[k], ", \"mem_limit\": \"1m\"") && !strcmp(seen[i], seen[k]))
+            if (strcmp(changes[k], ", \"mem_limit\": \"1m\"") != 0 && strcmp(seen[i], seen[k]) == 0)
                 fail_msg("%s and %s have one fingerprint", changes[i], changes[k]);
     }
     fingerprint_of(", \"files\": {\"/a\": \"other content\"}", fp);

@@ -57,7 +57,7 @@ static char *nested_arrays(unsigned n)
     assert_non_null(s);
     memset(s, '[', n);
     memset(s + n, ']', n);
-    s[2 * n] = '\0';
+    s[(size_t)2 * n] = '\0';
     return s;
 }
 

@@ -237,8 +237,10 @@ static int scratch_setup(void **state)
         return -1;
     snprintf(s->a, sizeof(s->a), "/tmp/oa-modrepo-a.XXXXXX");
     snprintf(s->b, sizeof(s->b), "/tmp/oa-modrepo-b.XXXXXX");
-    if (!mkdtemp(s->a) || !mkdtemp(s->b))
+    if (!mkdtemp(s->a) || !mkdtemp(s->b)) {
+        free(s);
         return -1;
+    }
     make_file(s->a, "linux.nginx.site", 0755);
     make_file(s->a, "linux.noexec", 0644);
     make_file(s->a, ".hidden", 0755);

@@ -210,7 +210,7 @@ static void fill_chunk(char *chunk, size_t n, uint64_t pos)
 
 static void test_huge_feed(void **state)
 {
-    const size_t limit = 1 << 20, chunk_size = 64 * 1024;
+    const size_t limit = 1 << 20, chunk_size = (size_t)64 * 1024;
     const uint64_t total = 50ull * 1024 * 1024;
     char *chunk = malloc(chunk_size), marker[80], *got;
     struct oa_outcap c;

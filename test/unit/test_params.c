@@ -111,7 +111,7 @@ static void run_coerce_rows(const struct coerce_row *rows, size_t n)
     }
 }
 
-#define ROWS(rows) run_coerce_rows(rows, sizeof(rows) / sizeof(rows[0]))
+#define ROWS(rows) run_coerce_rows(rows, sizeof(rows) / sizeof((rows)[0]))
 
 static void test_line_and_text(void **state)
 {
