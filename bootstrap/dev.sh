@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS="cmake ninja-build gcc pkg-config libuv1-dev libwslay-dev libyajl-dev
     libmbedtls-dev libinih-dev libhttp-parser-dev libsystemd-dev libcrypt-dev"
-TEST_DEPS="$BUILD_DEPS clang clang-format git libcmocka-dev python3 python3-websockets openssl procps
-    time util-linux systemd shellcheck
+TEST_DEPS="$BUILD_DEPS clang clang-format clang-tidy cppcheck valgrind git libcmocka-dev python3
+    python3-websockets openssl procps time util-linux systemd shellcheck
     cron tzdata passwd supervisor xfsprogs e2fsprogs unzip unrar-free python3-pip
     dpkg-dev rpm gpg mercurial subversion puppet lvm2 ruby virtualenv"
 
@@ -64,8 +64,11 @@ test_all() {
     # only appear then).
     CC=gcc cmake -S . -B build-gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build-gcc
-    CC=clang cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    CC=clang cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
     cmake --build build-clang
+    # clang-tidy and cppcheck on the whole tree (bootstrap/lint.sh).
+    ./bootstrap/lint.sh build-clang
     # The tests themselves run on the sanitizer build.
     cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPSAGENT_SANITIZE=ON
     cmake --build build-test
