@@ -68,8 +68,9 @@ async def main():
 
     b = await start_backend()
     # state_timeout bounds the sync too; 2 s leaves room for a clone on a
-    # loaded machine.
-    agent = await start_agent(write_config(runtime={"delay": "300ms", "state_timeout": "2s",
+    # loaded machine (more for a slow agent, under valgrind).
+    to = int(2 * TIME_FACTOR)
+    agent = await start_agent(write_config(runtime={"delay": "300ms", "state_timeout": f"{to}s",
                                                     "kill_grace": "200ms"}))
     await b.expect("Handshake")
     await b.recipe(1, [state("first", "linux.cmd", cmd="echo first", cwd="/tmp"),
@@ -93,7 +94,7 @@ async def main():
         bad = await b.expect("StateLog", where=lambda m: m["recipe_version"] == 2, timeout=15)
         assert (bad["id"], bad["state_result"]) == ("first", False), bad
         assert bad["state_comment"] == (f"Can't sync the module repository {hole_url}: "
-                                        "timed out after 2 s"), bad
+                                        f"timed out after {to} s"), bad
     await b.recipe(3, None, module=(url, "v1"))
     await b.expect("StateLog", where=lambda m: m["recipe_version"] == 3 and m["id"] == "second",
                    timeout=20)
@@ -108,12 +109,13 @@ async def main():
     hole.close()
     logs = assert_statelogs_match_log(b, agent)
     refused = len([m for m in logs if m["state_comment"].startswith("Can't clone")])
-    timeouts = len([m for m in logs if m["state_comment"].endswith("timed out after 2 s")])
+    timeouts = len([m for m in logs if m["state_comment"].endswith(f"timed out after {to} s")])
     assert refused >= 2 and timeouts >= 2, (refused, timeouts)
     assert_one_log(agent, r"state 1/2 first \(linux\.cmd\) failed in \d+ ms: Can't clone the "
                    r"module repository http://127\.0\.0\.1:\d+/modules\.git: ", count=refused)
     assert_one_log(agent, r"state 1/2 first \(linux\.cmd\) failed in \d+ ms: Can't sync the "
-                   r"module repository http://127\.0\.0\.1:\d+/modules\.git: timed out after 2 s$",
+                   r"module repository http://127\.0\.0\.1:\d+/modules\.git: timed out after "
+                   rf"{to} s$",
                    count=timeouts)
     assert_one_log(agent, r"timed out", count=timeouts)
 
