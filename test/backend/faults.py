@@ -50,10 +50,11 @@ import ssl
 import struct
 import time
 
-from messages import TIME_FACTOR
+from messages import TIME_FACTOR, state
 
 __all__ = ["frame", "send_raw", "trickle", "no_echo", "kill", "end", "reset", "FaultProxy",
-           "memory", "sanitized", "gate", "open_gate", "log_lines", "warnings", "one_log_line",
+           "memory", "sanitized", "gate", "open_gate", "push_gated_recipe",
+           "until_s2_runs", "log_lines", "warnings", "one_log_line",
            "expect_statelogs", "small_quarantine", "check_memory", "OP_TEXT", "OP_BINARY",
            "OP_CLOSE", "OP_PING"]
 
@@ -357,6 +358,28 @@ def gate(path, out):
 def open_gate(path):
     with open(path, "w"):
         pass
+
+
+async def push_gated_recipe(b):
+    """Pushes recipe 1: s1, s2, s3, linux.cmd states that each wait for their
+    gate (printing one, two, three), then s4, a meta.comment. Returns the
+    three gate paths."""
+    from harness import tmpdir  # harness imports this module first
+    g = [os.path.join(tmpdir(), f"gate{i}") for i in range(3)]
+    await b.recipe(1, [state(f"s{i + 1}", "linux.cmd", cmd=gate(g[i], out), cwd="/tmp")
+                       for i, out in enumerate(["one", "two", "three"])] +
+                   [state("s4", "meta.comment")])
+    return g
+
+
+async def until_s2_runs(agent, g):
+    """Lets s1 end, then waits until s2 runs and s1's StateLog is confirmed,
+    so that no StateLog is in flight at the fault (that one would come
+    twice)."""
+    await agent.wait_log(r"state 1/4 s1 \(linux.cmd\) started")
+    open_gate(g[0])
+    await agent.wait_log(r"state 2/4 s2 \(linux.cmd\) started")
+    await agent.wait_log(r"StateLog s1 confirmed by the backend")
 
 
 def log_lines(agent, regex, since=0):

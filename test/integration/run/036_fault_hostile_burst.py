@@ -16,7 +16,7 @@
 #           last: unknown code 'Garbage9999'
 # (the burst takes well under a second here; on a slower machine the count
 # may come in two or three lines).
-import asyncio, os, re
+import asyncio, re
 from harness import *
 from faults import *
 
@@ -31,11 +31,7 @@ async def main():
     agent = await start_agent(write_config(runtime={"delay": "1h"}), env=small_quarantine())
     await b.expect("Handshake")
     conn = b.current
-    g = [os.path.join(tmpdir(), f"gate{i}") for i in range(3)]
-    await b.recipe(1, [state("s1", "linux.cmd", cmd=gate(g[0], "one"), cwd="/tmp"),
-                       state("s2", "linux.cmd", cmd=gate(g[1], "two"), cwd="/tmp"),
-                       state("s3", "linux.cmd", cmd=gate(g[2], "three"), cwd="/tmp"),
-                       state("s4", "meta.comment")])
+    g = await push_gated_recipe(b)
     await agent.wait_log(r"state 1/4 s1 \(linux.cmd\) started")
 
     mark = agent.log_mark()
