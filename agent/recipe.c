@@ -101,7 +101,7 @@ static int decode_shape(struct oa_json *root, struct oa_recipe *r, char *reterr,
 int oa_recipe_parse(const char *text, size_t len, struct oa_recipe *ret, char *reterr,
                     size_t errlen)
 {
-    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, SIZE_MAX};
+    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, SIZE_MAX, OA_MSG_RAW_KEY};
     struct oa_recipe r = {0};
     struct oa_json *root;
     int err;

@@ -292,6 +292,8 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
     const char *ext = external_module(r, st->module, path, sizeof(path));
     char *argv[] = {(char *)(ext ? ext : r->cfg.self_exe), ext ? NULL : (char *)"exec-state", NULL};
     struct oa_exec_spec spec = {0};
+    const struct oa_json *param = st->parameter;
+    struct oa_json *parsed = NULL;
     uint64_t timeout_ms;
     struct oa_buf req;
     int ret;
@@ -300,11 +302,23 @@ int oa_staterun_start(struct oa_staterun *r, const struct oa_state *st, oa_state
         snprintf(reterr, errlen, "unknown module '%s'", st->module);
         return -ENOENT;
     }
-    timeout_ms = oa_builtins_timeout_ms(ext ? NULL : m, st->parameter, r->cfg.state_timeout_ms);
+    /* A recipe holds parameters as their text (msg.h); the agent needs the
+     * tree for the timeout and a linux.cmd it runs itself. The text parsed
+     * once already, so only memory can run out here. */
+    if (param->type == OA_JSON_RAW) {
+        ret = oa_json_parse(param->u.str, param->len, NULL, &parsed, reterr, errlen);
+        if (ret < 0)
+            return ret;
+        param = parsed;
+    }
+    timeout_ms = oa_builtins_timeout_ms(ext ? NULL : m, param, r->cfg.state_timeout_ms);
     if (ext)
         oa_debug("staterun: %s runs the external module %s", st->id, ext);
-    else if (m == &oa_mod_linux_cmd && oa_staterun_cmd_plan(r, st, &spec))
+    else if (m == &oa_mod_linux_cmd && oa_staterun_cmd_plan(r, st, param, &spec)) {
+        oa_json_free(parsed); /* the plan holds copies */
         return spawn(r, &spec, timeout_ms, cb, ud, reterr, errlen);
+    }
+    oa_json_free(parsed);
     oa_buf_init(&req, SIZE_MAX);
     ret = oa_child_encode_request(st,
                                   &(struct oa_child_settings){r->cfg.dry_run, r->cfg.watch_dir,

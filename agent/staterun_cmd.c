@@ -28,7 +28,7 @@ void oa_staterun_cmd_free(struct cmd_in_agent *c)
 }
 
 bool oa_staterun_cmd_plan(struct oa_staterun *r, const struct oa_state *st,
-                          struct oa_exec_spec *spec)
+                          const struct oa_json *param, struct oa_exec_spec *spec)
 {
     const struct oa_staterun_cfg *cfg = &r->cfg;
     struct oa_run_ctx ctx = {st->id,       cfg->dry_run, cfg->watch_dir, cfg->state_dir,
@@ -40,8 +40,8 @@ bool oa_staterun_cmd_plan(struct oa_staterun *r, const struct oa_state *st,
     if (cfg->dry_run || !r->self_ok || !(c = oa_calloc(1, sizeof(*c))))
         return false;
     oa_buf_init(&c->warnings, 4096);
-    if (oa_params_parse(m->params, m->n_params, st->parameter, &c->params, &c->warnings,
-                        out.comment, sizeof(out.comment)) < 0) {
+    if (oa_params_parse(m->params, m->n_params, param, &c->params, &c->warnings, out.comment,
+                        sizeof(out.comment)) < 0) {
         oa_buf_done(&c->warnings);
         oa_free(c);
         return false;

@@ -18,11 +18,11 @@
 #include "exec.h"
 #include "staterun.h"
 
-/* Plans st in the agent. Returns true with r->cmd set and spec's file,
- * argv, env and cwd filled (valid until oa_staterun_cmd_free), false when
- * exec-state must run it. */
+/* Plans st, whose parameter object is param, in the agent. Returns true
+ * with r->cmd set and spec's file, argv, env and cwd filled (valid until
+ * oa_staterun_cmd_free), false when exec-state must run it. */
 bool oa_staterun_cmd_plan(struct oa_staterun *r, const struct oa_state *st,
-                          struct oa_exec_spec *spec);
+                          const struct oa_json *param, struct oa_exec_spec *spec);
 
 /* Sets o's result, changed and comment from the shell's end, and puts the
  * parameter warnings before its output. Returns false (o untouched) where

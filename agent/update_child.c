@@ -74,7 +74,7 @@ static int parse_request(const char *text, size_t len, struct request *rq, char 
     static const char *const optional[] = {"ca_file", "proxy", "no_proxy"};
     char **req_out[] = {&rq->version, &rq->url, &rq->key, &rq->exe, &rq->state_dir};
     char **opt_out[] = {&rq->ca_file, &rq->proxy, &rq->no_proxy};
-    const struct oa_json_limits limits = {4, 64};
+    const struct oa_json_limits limits = {4, 64, NULL};
     const struct oa_json *dl;
     struct oa_json *root = NULL;
     int r = oa_json_parse(text, len, &limits, &root, why, wlen);

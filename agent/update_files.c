@@ -158,7 +158,7 @@ static int get_number(const struct oa_json *root, const char *key, uint64_t *ret
 static int decode_marker(const char *text, size_t n, struct oa_update_marker *m, char *why,
                          size_t len)
 {
-    const struct oa_json_limits limits = {4, 32};
+    const struct oa_json_limits limits = {4, 32, NULL};
     struct oa_json *root = NULL;
     uint64_t deadline = 0;
     int r = oa_json_parse(text, n, &limits, &root, why, len);

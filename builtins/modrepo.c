@@ -625,7 +625,7 @@ static int parse_request(const struct oa_buf *in, struct prep *p, struct oa_json
         {"bootstrap", false, &p->bootstrap},
         {"agent_version", true, &p->agent_version},
     };
-    struct oa_json_limits limits = {4, 64};
+    struct oa_json_limits limits = {4, 64, NULL};
     struct oa_json *tree;
     int r = oa_json_parse(in->data ? in->data : "", in->len, &limits, &tree, why, len);
 

@@ -57,7 +57,7 @@ int oa_child_encode_request(const struct oa_state *st, const struct oa_child_set
 static int parse_object(const char *text, size_t len, size_t max_nodes, struct oa_json **ret,
                         char *reterr, size_t errlen)
 {
-    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, max_nodes};
+    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, max_nodes, NULL};
     int r = oa_json_parse(text, len, &limits, ret, reterr, errlen);
 
     if (r < 0)

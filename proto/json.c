@@ -2,7 +2,8 @@
 /*
  * Bounded JSON tree builder on yajl's callback parser. Every container is
  * attached to its parent when it opens, so on any failure freeing the root
- * frees everything built so far.
+ * frees everything built so far. Inside an object kept raw the callbacks
+ * only count, check and track depth; its node is made when it closes.
  */
 #include "json.h"
 
@@ -23,10 +24,16 @@ struct frame {
 struct builder {
     struct oa_json *root;
     struct frame *stack;
-    unsigned depth;
+    unsigned depth; /* containers open in the tree */
     const struct oa_json_limits *limits;
     size_t nodes;
     int err; /* the reason we cancelled the parse */
+    yajl_handle h;
+    const char *text; /* the whole input, checked as UTF-8 */
+    size_t len;
+    bool raw_next;     /* the last key was raw_key */
+    unsigned raw_open; /* containers open inside a raw object; 0 outside */
+    size_t raw_start;  /* offset of the raw object's '{' */
 };
 
 /* yajl's internal buffers do not survive a failed allocation (yajl_buf and
@@ -41,6 +48,7 @@ void oa_json_free(struct oa_json *v)
     switch (v->type) {
     case OA_JSON_STRING:
     case OA_JSON_NUMBER:
+    case OA_JSON_RAW:
         break; /* the text is part of the node */
     case OA_JSON_ARRAY:
         for (size_t i = 0; i < v->len; i++)
@@ -74,17 +82,21 @@ static int grow_frame(struct frame *f, size_t elem_size)
     return 0;
 }
 
-/* Creates a node and attaches it where the parser is: as the root, as the
- * next array item, or as the value of the object's last key. */
-static struct oa_json *add_node(struct builder *b, enum oa_json_type type, size_t extra)
+static int count_node(struct builder *b)
 {
-    struct oa_json *v;
-
     if (++b->nodes > b->limits->max_nodes) {
         b->err = OA_ETOOBIG;
-        return NULL;
+        return 0;
     }
-    v = oa_calloc(1, sizeof(*v) + extra);
+    return 1;
+}
+
+/* Creates a node and attaches it where the parser is: as the root, as the
+ * next array item, or as the value of the object's last key. */
+static struct oa_json *attach_node(struct builder *b, enum oa_json_type type, size_t extra)
+{
+    struct oa_json *v = oa_calloc(1, sizeof(*v) + extra);
+
     if (!v) {
         b->err = -ENOMEM;
         return NULL;
@@ -109,29 +121,48 @@ static struct oa_json *add_node(struct builder *b, enum oa_json_type type, size_
     return v;
 }
 
-/* A string or a number: its text is stored right after the node, in the
- * same allocation (half the allocations of a recipe's tree). */
-static int add_text(struct builder *b, enum oa_json_type type, const char *s, size_t len)
+static struct oa_json *add_node(struct builder *b, enum oa_json_type type, size_t extra)
 {
-    struct oa_json *v = add_node(b, type, len + 1);
+    b->raw_next = false;
+    return count_node(b) ? attach_node(b, type, extra) : NULL;
+}
 
-    if (!v)
-        return 0;
+static void set_text(struct oa_json *v, const char *s, size_t len)
+{
     v->u.str = (char *)(v + 1);
     memcpy(v->u.str, s, len);
     v->u.str[len] = '\0';
     v->len = len;
-    return 1;
+}
+
+/* A string or a number: its text is stored right after the node, in the
+ * same allocation (half the allocations of a recipe's tree). */
+static int add_text(struct builder *b, enum oa_json_type type, const char *s, size_t len)
+{
+    struct oa_json *v;
+
+    if (b->raw_open)
+        return count_node(b);
+    v = add_node(b, type, len + 1);
+    if (v)
+        set_text(v, s, len);
+    return v != NULL;
 }
 
 static int on_null(void *ctx)
 {
-    return add_node(ctx, OA_JSON_NULL, 0) != NULL;
+    struct builder *b = ctx;
+    return b->raw_open ? count_node(b) : add_node(b, OA_JSON_NULL, 0) != NULL;
 }
 
 static int on_boolean(void *ctx, int value)
 {
-    struct oa_json *v = add_node(ctx, OA_JSON_BOOL, 0);
+    struct builder *b = ctx;
+    struct oa_json *v;
+
+    if (b->raw_open)
+        return count_node(b);
+    v = add_node(b, OA_JSON_BOOL, 0);
     if (v)
         v->u.boolean = value != 0;
     return v != NULL;
@@ -142,11 +173,15 @@ static int on_number(void *ctx, const char *s, size_t len)
     return add_text(ctx, OA_JSON_NUMBER, s, len);
 }
 
-/* yajl's own UTF-8 check only looks at the shape of each sequence: it lets
- * overlong forms, surrogates and code points past U+10FFFF through. */
+/* The whole text was checked before parsing, so only a string that yajl
+ * decoded into a buffer of its own (one with escapes) needs a check: a
+ * \uD800 escape turns into a surrogate. yajl's own UTF-8 check is off; it
+ * only looks at the shape of each sequence anyway. */
 static int check_utf8(struct builder *b, const unsigned char *s, size_t len)
 {
-    if (oa_utf8_valid((const char *)s, len))
+    uintptr_t p = (uintptr_t)s, text = (uintptr_t)b->text;
+
+    if ((p >= text && p - text <= b->len) || oa_utf8_valid((const char *)s, len))
         return 1;
     b->err = OA_ESYNTAX;
     return 0;
@@ -157,13 +192,25 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
     return check_utf8(ctx, s, len) && add_text(ctx, OA_JSON_STRING, (const char *)s, len);
 }
 
+/* The offset just past the token yajl has handed to a callback. */
+static size_t parsed_bytes(const struct builder *b)
+{
+    return yajl_get_bytes_consumed(b->h);
+}
+
 static int open_container(struct builder *b, enum oa_json_type type)
 {
     struct oa_json *v;
 
-    if (b->depth >= b->limits->max_depth) {
+    if (b->depth + b->raw_open >= b->limits->max_depth) {
         b->err = OA_EDEPTH;
         return 0;
+    }
+    if (b->raw_open || (type == OA_JSON_OBJECT && b->raw_next)) {
+        if (!b->raw_open++)
+            b->raw_start = parsed_bytes(b) - 1;
+        b->raw_next = false;
+        return count_node(b);
     }
     v = add_node(b, type, 0);
     if (!v)
@@ -184,9 +231,24 @@ static int on_start_array(void *ctx)
     return open_container(ctx, OA_JSON_ARRAY);
 }
 
+/* The raw object's text runs from its '{' to the '}' just parsed; it was
+ * counted when it opened. */
+static int close_raw(struct builder *b)
+{
+    size_t len = parsed_bytes(b) - b->raw_start;
+    struct oa_json *v = attach_node(b, OA_JSON_RAW, len + 1);
+
+    if (v)
+        set_text(v, b->text + b->raw_start, len);
+    return v != NULL;
+}
+
 static int on_end(void *ctx)
 {
     struct builder *b = ctx;
+
+    if (b->raw_open)
+        return --b->raw_open ? 1 : close_raw(b);
     b->depth--;
     return 1;
 }
@@ -199,6 +261,8 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 
     if (!check_utf8(b, key, len))
         return 0;
+    if (b->raw_open)
+        return 1;
     if (f->node->len == f->alloc && grow_frame(f, sizeof(struct oa_json_member)) < 0) {
         b->err = -ENOMEM;
         return 0;
@@ -211,6 +275,8 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
     f->node->u.members[f->node->len].key = k;
     f->node->u.members[f->node->len].value = NULL;
     f->node->len++;
+    b->raw_next = b->limits->raw_key && len == strlen(b->limits->raw_key) &&
+                  memcmp(key, b->limits->raw_key, len) == 0;
     return 1;
 }
 
@@ -244,9 +310,9 @@ static bool only_blanks(const char *text, size_t len)
 int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *limits,
                   struct oa_json **ret, char *reterr, size_t errlen)
 {
-    static const struct oa_json_limits defaults = {OA_JSON_DEFAULT_DEPTH, SIZE_MAX};
+    static const struct oa_json_limits defaults = {OA_JSON_DEFAULT_DEPTH, SIZE_MAX, NULL};
     char dummy[1];
-    struct builder b = {0};
+    struct builder b = {.text = text, .len = len};
     yajl_handle h;
     yajl_status st;
     size_t at;
@@ -260,6 +326,11 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
         snprintf(reterr, errlen, "invalid JSON: empty input");
         return OA_ESYNTAX;
     }
+    at = oa_utf8_valid_len(text, len);
+    if (at < len) {
+        snprintf(reterr, errlen, "invalid JSON at byte %zu: invalid UTF-8", at);
+        return OA_ESYNTAX;
+    }
     b.limits = limits ? limits : &defaults;
     b.stack = oa_calloc(b.limits->max_depth + 1, sizeof(*b.stack));
     if (!b.stack)
@@ -269,6 +340,8 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
         oa_free(b.stack);
         return -ENOMEM;
     }
+    b.h = h;
+    yajl_config(h, yajl_dont_validate_strings, 1);
     st = yajl_parse(h, (const unsigned char *)text, len);
     /* An error found by yajl_complete_parse is at the end of the text; yajl
      * would count bytes of its own final call instead. */
@@ -332,7 +405,8 @@ struct oa_json *oa_json_take(struct oa_json *v, const char *key)
 
 const char *oa_json_type_name(const struct oa_json *v)
 {
-    static const char *const names[] = {"null", "bool", "number", "string", "array", "object"};
+    static const char *const names[] = {"null",  "bool",   "number", "string",
+                                        "array", "object", "object"};
     return v ? names[v->type] : "nothing";
 }
 
@@ -367,6 +441,10 @@ int oa_json_gen_value(yajl_gen g, const struct oa_json *v)
         return gen_status(yajl_gen_number(g, v->u.str, v->len));
     case OA_JSON_STRING:
         return oa_json_gen_strn(g, v->u.str, v->len);
+    case OA_JSON_RAW:
+        /* yajl_gen_number writes its text as it is, as one value: the text
+         * is the exact source of an object that parsed. */
+        return gen_status(yajl_gen_number(g, v->u.str, v->len));
     case OA_JSON_ARRAY:
         if ((r = gen_status(yajl_gen_array_open(g))) < 0)
             return r;

@@ -4,8 +4,14 @@
  * frees recursively, so this module builds its own tree from yajl's parser
  * callbacks, counting depth and nodes as it goes, and rejects input beyond
  * the limits before allocating for it. Numbers keep their source text so a
- * caller can read "1000" and 1000 alike. Strings are valid UTF-8 (yajl checks
- * them) and may contain NUL bytes (len is authoritative).
+ * caller can read "1000" and 1000 alike. Strings are valid UTF-8 (the whole
+ * text is checked first, then every string with escapes) and may contain
+ * NUL bytes (len is authoritative).
+ *
+ * A caller may ask for the objects under one key to be kept as their JSON
+ * text (OA_JSON_RAW): a recipe holds thousands of parameter sets that are
+ * needed as trees only while their state runs, and a node per value would
+ * take several times the size of the text.
  *
  * Writing goes through yajl_gen; oa_json_gen_value() writes a tree.
  */
@@ -24,6 +30,7 @@ enum oa_json_type {
     OA_JSON_STRING,
     OA_JSON_ARRAY,
     OA_JSON_OBJECT,
+    OA_JSON_RAW, /* an object kept as its text (u.str, len): see raw_key */
 };
 
 struct oa_json;
@@ -38,7 +45,7 @@ struct oa_json {
     size_t len; /* bytes of a string or number; items of an array; members of an object */
     union {
         bool boolean;
-        char *str; /* STRING and NUMBER, NUL-terminated */
+        char *str; /* STRING, NUMBER and RAW, NUL-terminated */
         struct oa_json **items;
         struct oa_json_member *members;
     } u;
@@ -47,6 +54,10 @@ struct oa_json {
 struct oa_json_limits {
     unsigned max_depth; /* containers nested at most this deep (64 by default) */
     size_t max_nodes;   /* values in the whole document */
+    /* When set, an object that is the value of this key (at any depth) is
+     * checked and counted like any other but kept as one OA_JSON_RAW node
+     * holding its exact text; oa_json_parse of that text gives its tree. */
+    const char *raw_key;
 };
 
 #define OA_JSON_DEFAULT_DEPTH 64
@@ -67,7 +78,8 @@ struct oa_json *oa_json_get(const struct oa_json *v, const char *key);
 /* Like oa_json_get but removes the value from the object: the caller owns it. */
 struct oa_json *oa_json_take(struct oa_json *v, const char *key);
 
-/* "null", "bool", "number", "string", "array", "object" — for error texts. */
+/* "null", "bool", "number", "string", "array", "object" (also for RAW) —
+ * for error texts. */
 const char *oa_json_type_name(const struct oa_json *v);
 
 /* A new empty object, or NULL when out of memory. */

@@ -90,35 +90,35 @@ static bool is_name(const struct oa_json *v)
     return v && v->type == OA_JSON_STRING && v->len > 0 && strlen(v->u.str) == v->len;
 }
 
+/* Says which rule state i broke, e.g. "state 3 (id \"x\"): 'module' must be
+ * a non-empty string, got number". Only then is the state described. */
+static int state_error(char *reterr, size_t errlen, size_t i, const struct oa_json *st,
+                       const char *rule, const struct oa_json *got)
+{
+    char where[96];
+
+    describe_state(where, sizeof(where), i, st);
+    snprintf(reterr, errlen, "%s: %s, got %s", where, rule,
+             got ? oa_json_type_name(got) : "nothing");
+    return OA_ESCHEMA;
+}
+
 static int decode_state(struct oa_json *st, size_t i, unsigned flags, struct oa_state *out,
                         char *reterr, size_t errlen)
 {
-    char where[96];
     struct oa_json *id, *module, *param;
 
-    describe_state(where, sizeof(where), i, st);
-    if (st->type != OA_JSON_OBJECT) {
-        snprintf(reterr, errlen, "%s: must be an object, got %s", where, oa_json_type_name(st));
-        return OA_ESCHEMA;
-    }
+    if (st->type != OA_JSON_OBJECT)
+        return state_error(reterr, errlen, i, st, "must be an object", st);
     id = oa_json_get(st, "id");
     module = oa_json_get(st, "module");
     param = oa_json_get(st, "parameter");
-    if (!(id == NULL && (flags & OA_MSG_IDS_OPTIONAL)) && !is_name(id)) {
-        snprintf(reterr, errlen, "%s: 'id' must be a non-empty string, got %s", where,
-                 id ? oa_json_type_name(id) : "nothing");
-        return OA_ESCHEMA;
-    }
-    if (!is_name(module)) {
-        snprintf(reterr, errlen, "%s: 'module' must be a non-empty string, got %s", where,
-                 module ? oa_json_type_name(module) : "nothing");
-        return OA_ESCHEMA;
-    }
-    if (!param || param->type != OA_JSON_OBJECT) {
-        snprintf(reterr, errlen, "%s: 'parameter' must be an object, got %s", where,
-                 param ? oa_json_type_name(param) : "nothing");
-        return OA_ESCHEMA;
-    }
+    if (!(id == NULL && (flags & OA_MSG_IDS_OPTIONAL)) && !is_name(id))
+        return state_error(reterr, errlen, i, st, "'id' must be a non-empty string", id);
+    if (!is_name(module))
+        return state_error(reterr, errlen, i, st, "'module' must be a non-empty string", module);
+    if (!param || (param->type != OA_JSON_OBJECT && param->type != OA_JSON_RAW))
+        return state_error(reterr, errlen, i, st, "'parameter' must be an object", param);
     if (id) {
         out->id = oa_strndup(id->u.str, id->len);
     } else {
@@ -465,7 +465,7 @@ int oa_msg_decode(const char *text, size_t len, const struct oa_msg_limits *limi
                   struct oa_msg *ret, char *reterr, size_t errlen)
 {
     /* A message holds at most one node per two bytes. */
-    struct oa_json_limits jl = {limits->max_depth, len / 2 + 16};
+    struct oa_json_limits jl = {limits->max_depth, len / 2 + 16, OA_MSG_RAW_KEY};
     struct oa_msg m = {0};
     struct oa_json *root;
     const struct oa_json *code;

@@ -52,11 +52,12 @@ static bool ascii8(const unsigned char *p)
     return (w & UINT64_C(0x8080808080808080)) == 0;
 }
 
-bool oa_utf8_valid(const char *s, size_t n)
+size_t oa_utf8_valid_len(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
 
-    for (size_t i = 0; i < n;) {
+    while (i < n) {
         /* Protocol text is nearly all ASCII: skip it a word at a time. */
         if (i + 8 <= n && ascii8(p + i)) {
             i += 8;
@@ -64,10 +65,15 @@ bool oa_utf8_valid(const char *s, size_t n)
         }
         size_t l = oa_utf8_seq_len(p + i, n - i);
         if (!l)
-            return false;
+            break;
         i += l;
     }
-    return true;
+    return i;
+}
+
+bool oa_utf8_valid(const char *s, size_t n)
+{
+    return oa_utf8_valid_len(s, n) == n;
 }
 
 char *oa_utf8_sanitize(const char *s, size_t n, size_t *ret_len)

@@ -16,6 +16,9 @@
 size_t oa_utf8_seq_len(const unsigned char *s, size_t n);
 
 bool oa_utf8_valid(const char *s, size_t n);
+/* Length of the longest valid prefix of s: n when all of it is valid,
+ * otherwise the offset of the first byte that is not. */
+size_t oa_utf8_valid_len(const char *s, size_t n);
 
 /* Returns a newly allocated NUL-terminated copy of s with every invalid
  * byte replaced by U+FFFD, and its length in *ret_len. NULL if out of memory. */

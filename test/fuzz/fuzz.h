@@ -18,4 +18,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Called once before the first input; may be left undefined. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+#include "json.h"
+
+/* Traps unless p is a parameter as a decoded recipe holds it: the text of
+ * an object (OA_JSON_RAW) that parses again, to an object. */
+static inline void fuzz_check_raw_object(const struct oa_json *p)
+{
+    struct oa_json *tree = NULL;
+
+    if (!p || p->type != OA_JSON_RAW ||
+        oa_json_parse(p->u.str, p->len, NULL, &tree, NULL, 0) != 0 || tree->type != OA_JSON_OBJECT)
+        __builtin_trap();
+    oa_json_free(tree);
+}
+
 #endif

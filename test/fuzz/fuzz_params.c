@@ -16,7 +16,7 @@
 #include "log.h"
 
 /* The limits of a parameter object inside a recipe. */
-static const struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, 4096};
+static const struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, 4096, NULL};
 
 static void read_back(const struct oa_module *m, const struct oa_params *p)
 {

@@ -214,7 +214,7 @@ static void test_depth_default(void **state)
 
 static void test_depth_custom(void **state)
 {
-    struct oa_json_limits limits = {3, SIZE_MAX};
+    struct oa_json_limits limits = {3, SIZE_MAX, NULL};
     struct oa_json *v = NULL;
     const char *ok = "{\"a\": [{\"b\": 1}]}";
     const char *deep = "{\"a\": [{\"b\": []}]}";
@@ -226,7 +226,7 @@ static void test_depth_custom(void **state)
 
 static void test_node_limit(void **state)
 {
-    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, 5};
+    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, 5, NULL};
     struct oa_json *v = NULL;
 
     /* The array itself counts as a value: 1 + 4. */
@@ -271,10 +271,13 @@ static void test_invalid_utf8(void **state)
         const char *text;
         const char *fragment;
     } rows[] = {
-        {"\"a\xff\"", "at byte 3"},                       /* never valid */
-        {"\"\xc3\"", "at byte 3"},                        /* truncated */
-        {"{\"k\xe2\x82\": 1}", "at byte 6"},              /* truncated, in a key */
-        {"\"\xc0\xaf\"", "at byte 4: invalid UTF-8"},     /* overlong */
+        {"\"a\xff\"", "at byte 2"},                       /* never valid */
+        {"\"\xc3\"", "at byte 1"},                        /* truncated */
+        {"{\"k\xe2\x82\": 1}", "at byte 3"},              /* truncated, in a key */
+        {"\"\xc0\xaf\"", "at byte 1: invalid UTF-8"},     /* overlong */
+        {"[1, \xff]", "at byte 4: invalid UTF-8"},        /* outside a string */
+        {"\"\\udfff\"", "invalid UTF-8"},                 /* escaped surrogate */
+        {"{\"\\udfff\": 1}", "invalid UTF-8"},            /* escaped, in a key */
         {"\"\xe0\x80\xaf\"", "invalid UTF-8"},            /* overlong, 3 bytes */
         {"\"\xed\xa0\x80\"", "invalid UTF-8"},            /* surrogate U+D800 */
         {"\"\xf4\x90\x80\x80\"", "invalid UTF-8"},        /* U+110000 */
@@ -307,6 +310,7 @@ static bool json_equal(const struct oa_json *a, const struct oa_json *b)
         return a->u.boolean == b->u.boolean;
     case OA_JSON_NUMBER:
     case OA_JSON_STRING:
+    case OA_JSON_RAW:
         return memcmp(a->u.str, b->u.str, a->len) == 0;
     case OA_JSON_ARRAY:
         for (size_t i = 0; i < a->len; i++)
@@ -349,6 +353,78 @@ static void test_round_trip(void **state)
     yajl_gen_free(g);
     oa_json_free(a);
     oa_json_free(b);
+}
+
+/* Objects under raw_key keep their exact text, wherever they are; the
+ * rest of the tree is as usual. */
+static void test_raw_key(void **state)
+{
+    struct oa_json_limits limits = {OA_JSON_DEFAULT_DEPTH, SIZE_MAX, "parameter"};
+    struct oa_json *a = NULL, *b = NULL, *states, *p;
+    const char *s1_param = strstr(complex_doc, "{\"cmd\"");
+    const char *s2_param = strstr(complex_doc, "{\"state\"");
+    const char *end = strstr(complex_doc, "\n ]}");
+    yajl_gen g = oa_json_gen_new();
+    const unsigned char *out;
+    const char *text;
+    size_t len;
+
+    assert_int_equal(oa_json_parse(complex_doc, strlen(complex_doc), &limits, &a, NULL, 0), 0);
+    states = oa_json_get(a, "state");
+    assert_int_equal(states->len, 2);
+    p = oa_json_get(states->u.items[0], "parameter");
+    assert_int_equal(p->type, OA_JSON_RAW);
+    assert_string_equal(oa_json_type_name(p), "object");
+    assert_int_equal(p->len, (size_t)(strstr(s1_param, "}]}},") + 3 - s1_param));
+    assert_memory_equal(p->u.str, s1_param, p->len);
+    assert_int_equal(p->u.str[p->len], '\0');
+    p = oa_json_get(states->u.items[1], "parameter");
+    assert_int_equal(p->type, OA_JSON_RAW);
+    assert_int_equal(p->len, (size_t)(end - 1 - s2_param));
+    assert_memory_equal(p->u.str, s2_param, p->len);
+    /* Its text parses to what the plain parse gives; the whole tree writes
+     * out to the same document. */
+    assert_int_equal(oa_json_parse(p->u.str, p->len, NULL, &b, NULL, 0), 0);
+    assert_int_equal(oa_json_get(b, "x")->len, 5);
+    oa_json_free(b);
+    assert_int_equal(oa_json_gen_value(g, a), 0);
+    assert_int_equal(yajl_gen_get_buf(g, &out, &len), yajl_gen_status_ok);
+    assert_int_equal(oa_json_parse((const char *)out, len, NULL, &b, NULL, 0), 0);
+    yajl_gen_free(g);
+    oa_json_free(a);
+    a = parse_ok(complex_doc);
+    assert_true(json_equal(a, b));
+    oa_json_free(a);
+    oa_json_free(b);
+
+    /* Only an object is kept raw; a key inside a raw object stays text. */
+    a = NULL;
+    text = "[{\"parameter\": [1]}, {\"parameter\": \"s\"},"
+           " {\"parameter\": {\"parameter\": {}}}, {\"parameter\":{}}]";
+    assert_int_equal(oa_json_parse(text, strlen(text), &limits, &a, NULL, 0), 0);
+    assert_int_equal(oa_json_get(a->u.items[0], "parameter")->type, OA_JSON_ARRAY);
+    assert_int_equal(oa_json_get(a->u.items[1], "parameter")->type, OA_JSON_STRING);
+    p = oa_json_get(a->u.items[2], "parameter");
+    assert_int_equal(p->type, OA_JSON_RAW);
+    assert_string_equal(p->u.str, "{\"parameter\": {}}");
+    assert_string_equal(oa_json_get(a->u.items[3], "parameter")->u.str, "{}");
+    oa_json_free(a);
+}
+
+/* Inside a raw object the limits and checks hold as anywhere else. */
+static void test_raw_key_limits(void **state)
+{
+    struct oa_json_limits deep = {3, SIZE_MAX, "p"}, few = {OA_JSON_DEFAULT_DEPTH, 4, "p"};
+    struct oa_json *v = NULL;
+
+#define TEXT(s) s, strlen(s)
+    assert_int_equal(oa_json_parse(TEXT("{\"p\": {\"a\": []}}"), &deep, &v, NULL, 0), 0);
+    oa_json_free(v);
+    parse_fails(TEXT("{\"p\": {\"a\": [[]]}}"), &deep, OA_EDEPTH, "deeper than 3");
+    parse_fails(TEXT("{\"p\": {\"a\": [1, 2]}}"), &few, OA_ETOOBIG, "more than 4 values");
+    parse_fails(TEXT("{\"p\": {\"a\": \"\\udfff\"}}"), &few, OA_ESYNTAX, "invalid UTF-8");
+    parse_fails(TEXT("{\"p\": {\"a\": tru}}"), &few, OA_ESYNTAX, "invalid JSON at byte");
+#undef TEXT
 }
 
 static void test_gen_helpers(void **state)
@@ -428,6 +504,8 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_null_reterr),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_raw_key),
+        cmocka_unit_test(test_raw_key_limits),
         cmocka_unit_test(test_gen_helpers),
         cmocka_unit_test(test_alloc_failures),
     };

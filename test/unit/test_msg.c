@@ -165,6 +165,33 @@ static void test_accepted_recipe(void **state)
     oa_msg_recipe_done(&r); /* done twice is harmless */
 }
 
+/* A message decoded from its text keeps every parameter object as its
+ * exact text; the rules on it hold as for a tree. */
+static void test_message_keeps_parameter_text(void **state)
+{
+    static const char text[] = "{\"code\":\"RecipeMetadata\"," RV ",\"state\":[" ST(
+        "s1") ",{\"id\":\"s2\",\"module\":\"meta.wait\",\"parameter\": {\"state\":"
+              "[\"@{s1}\"], \"parameter\": {}}}]}";
+    static const char not_object[] = "{\"code\":\"RecipeMetadata\"," RV ",\"state\":["
+                                     "{\"id\":\"a\",\"module\":\"m\",\"parameter\":[]}]}";
+    struct oa_msg_limits limits = {OA_JSON_DEFAULT_DEPTH, OA_MSG_MAX_STATES};
+    struct oa_msg m = {0};
+    char err[256] = "";
+
+    assert_int_equal(oa_msg_decode(text, strlen(text), &limits, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.code, OA_MSG_RECIPE);
+    assert_int_equal(m.recipe->n_states, 2);
+    assert_int_equal(m.recipe->states[0].parameter->type, OA_JSON_RAW);
+    assert_string_equal(m.recipe->states[0].parameter->u.str, "{\"cmd\":\"true\"}");
+    assert_string_equal(m.recipe->states[1].parameter->u.str,
+                        "{\"state\":[\"@{s1}\"], \"parameter\": {}}");
+    oa_msg_done(&m);
+    assert_int_equal(oa_msg_decode(not_object, strlen(not_object), &limits, &m, err, sizeof(err)),
+                     OA_ESCHEMA);
+    assert_string_equal(
+        err, "RecipeMetadata: state 1 (id \"a\"): 'parameter' must be an object, got array");
+}
+
 static void test_without_states(void **state)
 {
     static const char *const texts[] = {"{" RV "}", "{" RV ",\"state\":null,\"module\":null}"};
@@ -479,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_module_rules),
         cmocka_unit_test(test_state_rules),
         cmocka_unit_test(test_accepted_recipe),
+        cmocka_unit_test(test_message_keeps_parameter_text),
         cmocka_unit_test(test_without_states),
         cmocka_unit_test(test_ids_optional),
         cmocka_unit_test(test_max_states),

@@ -37,7 +37,9 @@ static void a_bare_array_gets_ids_from_positions(void **unused)
     assert_string_equal(r.states[1].id, "named");
     assert_string_equal(r.states[2].id, "state-3");
     assert_string_equal(r.states[0].module, "linux.cmd");
-    assert_int_equal(r.states[0].parameter->type, OA_JSON_OBJECT);
+    /* Parameters are kept as their text until the state runs. */
+    assert_int_equal(r.states[0].parameter->type, OA_JSON_RAW);
+    assert_string_equal(r.states[0].parameter->u.str, "{\"cmd\":\"true\"}");
     assert_int_equal(r.version, 0);
     assert_null(r.mod_repo);
     oa_msg_recipe_done(&r);
@@ -156,8 +158,11 @@ static void load_dir(const char *dir, size_t *files)
         if (oa_recipe_load(path, &r, err, sizeof(err)) < 0)
             fail_msg("%s", err);
         assert_true(r.n_states > 0);
-        for (size_t i = 0; i < r.n_states; i++)
-            assert_int_equal(r.states[i].parameter->type, OA_JSON_OBJECT);
+        for (size_t i = 0; i < r.n_states; i++) {
+            const struct oa_json *p = r.states[i].parameter;
+            assert_int_equal(p->type, OA_JSON_RAW);
+            assert_true(p->u.str[0] == '{' && p->u.str[p->len - 1] == '}');
+        }
         oa_msg_recipe_done(&r);
         (*files)++;
     }

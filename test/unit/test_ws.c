@@ -483,6 +483,15 @@ static void build_long_ping(struct oa_buf *in)
 
 static const struct violation violations[] = {
     {"binary", RAW("\x82\x02\x00\x01"), 1003, false, 1},
+    /* Text frames reach wslay as binary ones (ws.c): a real binary frame is
+     * still told apart, wherever it comes. */
+    {"binary after a text message", RAW("\x81\x02ok\x82\x01x"), 1003, false, 2},
+    {"binary after a fragmented text message", RAW("\x01\x01o\x80\x01k\x82\x01x"), 1003, false, 3},
+    {"binary inside a fragmented text message",
+     RAW("\x01\x01"
+         "a\x82\x01"
+         "b"),
+     1002, false, 1},
     {"invalid UTF-8",
      RAW("\x81\x02ok\x81\x0a"
          "bad \xff here"),
