@@ -4,17 +4,32 @@
  * attached to its parent when it opens, so on any failure freeing the root
  * frees everything built so far. Inside an object kept raw the callbacks
  * only count, check and track depth; its node is made when it closes.
+ *
+ * With a raw_key the tree is built in an arena owned by its root (the
+ * arena's first block), but for the RAW nodes, which a recipe takes out:
+ * freeing the root walks the tree for the RAW nodes left, then drops the
+ * arena.
  */
 #include "json.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "arena.h"
 #include "err.h"
 #include "mem.h"
 #include "utf8.h"
+
+/* oa_json.alloc */
+enum { NODE_MALLOC, NODE_ARENA, NODE_ARENA_ROOT };
+
+struct arena_root {
+    struct oa_arena *arena;
+    struct oa_json node;
+};
 
 struct frame {
     struct oa_json *node;
@@ -31,20 +46,25 @@ struct builder {
     yajl_handle h;
     const char *text; /* the whole input, checked as UTF-8 */
     size_t len;
-    bool raw_next;     /* the last key was raw_key */
-    unsigned raw_open; /* containers open inside a raw object; 0 outside */
-    size_t raw_start;  /* offset of the raw object's '{' */
+    struct oa_arena *arena; /* with a raw_key; the root's once there is one */
+    bool raw_next;          /* the last key was raw_key */
+    unsigned raw_open;      /* containers open inside a raw object; 0 outside */
+    size_t raw_start;       /* offset of the raw object's '{' */
 };
 
 /* yajl's internal buffers do not survive a failed allocation (yajl_buf and
  * yajl_bytestack assume success), so yajl allocates with plain malloc and
  * only the tree built here goes through oa_malloc and its failure tests. */
 
+/* A node's items, members and keys are allocated as the node is. */
 /* NOLINTNEXTLINE(misc-no-recursion): a tree is at most max_depth deep */
 void oa_json_free(struct oa_json *v)
 {
+    bool own;
+
     if (!v)
         return;
+    own = v->alloc == NODE_MALLOC;
     switch (v->type) {
     case OA_JSON_STRING:
     case OA_JSON_NUMBER:
@@ -53,33 +73,78 @@ void oa_json_free(struct oa_json *v)
     case OA_JSON_ARRAY:
         for (size_t i = 0; i < v->len; i++)
             oa_json_free(v->u.items[i]);
-        oa_free(v->u.items);
+        if (own)
+            oa_free(v->u.items);
         break;
     case OA_JSON_OBJECT:
         for (size_t i = 0; i < v->len; i++) {
-            oa_free(v->u.members[i].key);
+            if (own)
+                oa_free(v->u.members[i].key);
             oa_json_free(v->u.members[i].value);
         }
-        oa_free(v->u.members);
+        if (own)
+            oa_free(v->u.members);
         break;
     default:
         break;
     }
-    oa_free(v);
+    if (own)
+        oa_free(v);
+    else if (v->alloc == NODE_ARENA_ROOT)
+        oa_arena_free(
+            ((struct arena_root *)((char *)v - offsetof(struct arena_root, node)))->arena);
 }
 
-static int grow_frame(struct frame *f, size_t elem_size)
+/* Memory for the tree but RAW nodes: from the arena, or on its own. */
+static void *tree_alloc(struct builder *b, size_t size)
+{
+    return b->arena ? oa_arena_alloc(b->arena, size) : oa_malloc(size);
+}
+
+static int grow_frame(struct builder *b, struct frame *f, size_t elem_size)
 {
     size_t alloc = f->alloc ? f->alloc * 2 : 4;
     void **slot =
         f->node->type == OA_JSON_ARRAY ? (void **)&f->node->u.items : (void **)&f->node->u.members;
-    void *p = oa_realloc(*slot, alloc * elem_size);
+    void *p;
 
+    if (!b->arena) {
+        p = oa_realloc(*slot, alloc * elem_size);
+    } else if ((p = oa_arena_alloc(b->arena, alloc * elem_size)) && f->node->len) {
+        /* The old block stays in the arena: at most as much as the last. */
+        memcpy(p, *slot, f->node->len * elem_size);
+    }
     if (!p)
         return -ENOMEM;
     *slot = p;
     f->alloc = alloc;
     return 0;
+}
+
+/* A zeroed node with extra bytes after it. In an arena the root is the
+ * arena's first block and owns it from then on. */
+static struct oa_json *new_node(struct builder *b, enum oa_json_type type, size_t extra)
+{
+    struct oa_json *v;
+
+    if (!b->arena || type == OA_JSON_RAW)
+        return oa_calloc(1, sizeof(*v) + extra);
+    if (b->depth == 0) {
+        struct arena_root *r = oa_arena_alloc(b->arena, sizeof(*r) + extra);
+        if (!r)
+            return NULL;
+        r->arena = b->arena;
+        v = &r->node;
+        memset(v, 0, sizeof(*v));
+        v->alloc = NODE_ARENA_ROOT;
+        return v;
+    }
+    v = oa_arena_alloc(b->arena, sizeof(*v) + extra);
+    if (v) {
+        memset(v, 0, sizeof(*v));
+        v->alloc = NODE_ARENA;
+    }
+    return v;
 }
 
 static int count_node(struct builder *b)
@@ -95,7 +160,7 @@ static int count_node(struct builder *b)
  * next array item, or as the value of the object's last key. */
 static struct oa_json *attach_node(struct builder *b, enum oa_json_type type, size_t extra)
 {
-    struct oa_json *v = oa_calloc(1, sizeof(*v) + extra);
+    struct oa_json *v = new_node(b, type, extra);
 
     if (!v) {
         b->err = -ENOMEM;
@@ -108,8 +173,9 @@ static struct oa_json *attach_node(struct builder *b, enum oa_json_type type, si
     }
     struct frame *f = &b->stack[b->depth - 1];
     if (f->node->type == OA_JSON_ARRAY) {
-        if (f->node->len == f->alloc && grow_frame(f, sizeof(struct oa_json *)) < 0) {
-            oa_free(v);
+        if (f->node->len == f->alloc && grow_frame(b, f, sizeof(struct oa_json *)) < 0) {
+            if (v->alloc == NODE_MALLOC)
+                oa_free(v);
             b->err = -ENOMEM;
             return NULL;
         }
@@ -263,15 +329,17 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
         return 0;
     if (b->raw_open)
         return 1;
-    if (f->node->len == f->alloc && grow_frame(f, sizeof(struct oa_json_member)) < 0) {
+    if (f->node->len == f->alloc && grow_frame(b, f, sizeof(struct oa_json_member)) < 0) {
         b->err = -ENOMEM;
         return 0;
     }
-    k = oa_strndup((const char *)key, len);
+    k = tree_alloc(b, len + 1);
     if (!k) {
         b->err = -ENOMEM;
         return 0;
     }
+    memcpy(k, key, len);
+    k[len] = '\0';
     f->node->u.members[f->node->len].key = k;
     f->node->u.members[f->node->len].value = NULL;
     f->node->len++;
@@ -333,10 +401,11 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
     }
     b.limits = limits ? limits : &defaults;
     b.stack = oa_calloc(b.limits->max_depth + 1, sizeof(*b.stack));
-    if (!b.stack)
-        return -ENOMEM;
-    h = yajl_alloc(&callbacks, NULL, &b);
+    if (b.stack && b.limits->raw_key)
+        b.arena = oa_arena_new();
+    h = b.stack && (b.arena || !b.limits->raw_key) ? yajl_alloc(&callbacks, NULL, &b) : NULL;
     if (!h) {
+        oa_arena_free(b.arena);
         oa_free(b.stack);
         return -ENOMEM;
     }
@@ -371,6 +440,8 @@ int oa_json_parse(const char *text, size_t len, const struct oa_json_limits *lim
     }
     yajl_free(h);
     oa_free(b.stack);
+    if (!b.root)
+        oa_arena_free(b.arena); /* a root owns it */
     if (r < 0) {
         oa_json_free(b.root);
         return r;
@@ -396,6 +467,8 @@ struct oa_json *oa_json_take(struct oa_json *v, const char *key)
     for (size_t i = v->len; i-- > 0;) {
         if (strcmp(v->u.members[i].key, key) == 0) {
             struct oa_json *taken = v->u.members[i].value;
+            /* An arena's node cannot outlive its root (json.h). */
+            assert(!taken || taken->alloc == NODE_MALLOC);
             v->u.members[i].value = NULL;
             return taken;
         }

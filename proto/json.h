@@ -11,7 +11,9 @@
  * A caller may ask for the objects under one key to be kept as their JSON
  * text (OA_JSON_RAW): a recipe holds thousands of parameter sets that are
  * needed as trees only while their state runs, and a node per value would
- * take several times the size of the text.
+ * take several times the size of the text. Such a tree also lives in one
+ * arena (proto/arena.h) but for its RAW nodes: those may be taken out with
+ * oa_json_take, nothing else may.
  *
  * Writing goes through yajl_gen; oa_json_gen_value() writes a tree.
  */
@@ -42,7 +44,8 @@ struct oa_json_member {
 
 struct oa_json {
     enum oa_json_type type;
-    size_t len; /* bytes of a string or number; items of an array; members of an object */
+    unsigned char alloc; /* how json.c gives the node back; 0: oa_free */
+    size_t len;          /* bytes of a string or number; items of an array; members of an object */
     union {
         bool boolean;
         char *str; /* STRING, NUMBER and RAW, NUL-terminated */
@@ -75,7 +78,8 @@ void oa_json_free(struct oa_json *v);
 /* The value of key in an object (the last one when a key repeats), or NULL
  * when v is not an object or has no such key. */
 struct oa_json *oa_json_get(const struct oa_json *v, const char *key);
-/* Like oa_json_get but removes the value from the object: the caller owns it. */
+/* Like oa_json_get but removes the value from the object: the caller owns
+ * it. In a tree parsed with a raw_key, only a RAW value may be taken. */
 struct oa_json *oa_json_take(struct oa_json *v, const char *key);
 
 /* "null", "bool", "number", "string", "array", "object" (also for RAW) —
