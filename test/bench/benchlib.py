@@ -3,7 +3,7 @@
 
 Importing this module puts test/backend/ on sys.path, so a script can then
 `from harness import *`. What is here reads /proc (RSS, PSS, peak RSS,
-open fds, context switches), runs strace on the agent to time its forks,
+open fds, context switches), records the agent's forks with perf,
 summarises samples (percentiles), raises the fd limit, and prints the
 command line that produced a script's figures."""
 import asyncio
@@ -11,6 +11,7 @@ import os
 import re
 import resource
 import shlex
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -109,40 +110,38 @@ def raise_nofile(want):
     return new
 
 
-async def strace_forks(pid, out_path, events="trace=clone,clone3"):
-    """Start strace on pid alone (not its children), stopping only at
-    clone/clone3 thanks to a seccomp filter, so the agent runs at full speed
-    between forks. -ttt stamps each call with the wall clock in
-    microseconds when strace sees its entry (tens of microseconds after the
-    fact). events may add calls to trace. Returns the strace process; terminate() and wait() it, then
-    read fork_times(out_path)."""
-    st = await asyncio.create_subprocess_exec(
-        "strace", "--seccomp-bpf", "-ttt", "-e", events, "-o", out_path,
-        "-p", str(pid), stderr=asyncio.subprocess.DEVNULL)
-    # strace attaches asynchronously; its output file exists once it has.
-    for _ in range(200):
-        if os.path.exists(out_path):
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.2)
-    return st
+async def perf_forks(pid, out_path):
+    """Records every clone/clone3 that pid's threads enter (not its
+    children's) with perf: the kernel stamps each on the syscall's entry
+    with CLOCK_MONOTONIC, time.monotonic() here. Nothing stops the agent,
+    and nothing has to wake up to take the stamp (strace, used before, took
+    it when it woke for the stop, which on an idle VM added a millisecond).
+    Returns the perf process; pass it to stop_perf(), then read
+    fork_times(out_path)."""
+    p = await asyncio.create_subprocess_exec(
+        "perf", "record", "-q", "-k", "mono", "-e", "syscalls:sys_enter_clone",
+        "-e", "syscalls:sys_enter_clone3", "-p", str(pid), "-o", out_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    await asyncio.sleep(1.0)  # perf attaches asynchronously
+    assert p.returncode is None, "perf record failed (is perf installed, are we root?)"
+    return p
+
+
+async def stop_perf(p):
+    p.send_signal(2)  # SIGINT: perf writes its file out and exits
+    await p.wait()
 
 
 def fork_times(out_path):
-    """time.time() of every clone/clone3 in an strace_forks file."""
-    times = []
-    with open(out_path) as f:
-        for line in f:
-            m = re.match(r"(\d+\.\d+) clone3?\(", line)
-            if m:
-                times.append(float(m.group(1)))
-    return times
+    """time.monotonic() of every clone/clone3 in a perf_forks file."""
+    out = subprocess.run(["perf", "script", "-i", out_path, "-F", "time", "--ns"],
+                         capture_output=True, text=True, check=True).stdout
+    return [float(m.group(1)) for m in re.finditer(r"(\d+\.\d+):", out)]
 
 
-def first_after(times, t, slack=0.0005):
-    """The first time in times at or after t - slack (the clocks of strace
-    and of this process are the same, but a push's timestamp is taken just
-    after the write returns), or None."""
+def first_after(times, t, slack=0.0):
+    """The first time in times at or after t - slack (the clocks of perf and
+    of this process are the same), or None."""
     for x in times:
         if x >= t - slack:
             return x
