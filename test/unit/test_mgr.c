@@ -33,7 +33,9 @@ struct fake {
     const struct oa_conn_events *ev;
     void *ev_ud;
     unsigned starts, pings, aborts, closes;
-    void *open_uds[16]; /* attempts whose on_closed the test has not played yet */
+    bool answer_pings;                /* a pong arrives as each ping goes out */
+    uint64_t last_frame_at, abort_at; /* loop time of the last pong, of the abort */
+    void *open_uds[16];               /* attempts whose on_closed the test has not played yet */
     size_t n_open;
     uint16_t close_code;
     char *sent[MAX_SENT];
@@ -69,7 +71,13 @@ static int64_t t_send(void *conn, const char *msg, size_t len)
 
 static int t_ping(void *conn)
 {
-    ((struct fake *)conn)->pings++;
+    struct fake *f = conn;
+
+    f->pings++;
+    if (f->answer_pings) {
+        f->last_frame_at = uv_now(&f->loop);
+        f->ev->on_frame(f->ev_ud);
+    }
     return 0;
 }
 
@@ -82,7 +90,10 @@ static void t_close(void *conn, uint16_t code, const char *reason)
 
 static void t_abort(void *conn, int err, const char *why)
 {
-    ((struct fake *)conn)->aborts++;
+    struct fake *f = conn;
+
+    f->aborts++;
+    f->abort_at = uv_now(&f->loop);
 }
 
 static void o_ready(void *ud)
@@ -396,14 +407,21 @@ static void pings_and_a_dead_peer(void **unused)
 
     oa_mgr_start(f->mgr);
     open_connection(f);
-    for (int i = 0; i < 6; i++) {
+    /* A peer that answers every ping at once keeps the connection up
+     * however late this loop gets to run: the ping timer (10 ms) is always
+     * due before the dead one (45 ms after the last frame). */
+    f->answer_pings = true;
+    for (int i = 0; i < 100 && f->pings < 4; i++)
         run_for(f, 10);
-        f->ev->on_frame(f->ev_ud); /* the pong */
-    }
     assert_true(f->pings >= 4);
     assert_int_equal(f->aborts, 0);
-    run_for(f, 60); /* silence: dead after 45 ms, then a new attempt */
+    /* Silence: the peer is dead 45 ms after its last frame, not before,
+     * then comes a new attempt. */
+    f->answer_pings = false;
+    for (int i = 0; i < 100 && f->starts < 2; i++)
+        run_for(f, 10);
     assert_int_equal(f->aborts, 1);
+    assert_true(f->abort_at - f->last_frame_at >= 45);
     assert_int_equal(f->starts, 2);
     teardown_fake(f);
 }
