@@ -125,24 +125,22 @@ static int grow_frame(struct builder *b, struct frame *f, size_t elem_size)
  * arena's first block and owns it from then on. */
 static struct oa_json *new_node(struct builder *b, enum oa_json_type type, size_t extra)
 {
-    struct oa_json *v;
+    struct oa_json *v = NULL;
+    struct arena_root *r;
+    unsigned char kind = NODE_ARENA;
 
     if (!b->arena || type == OA_JSON_RAW)
         return oa_calloc(1, sizeof(*v) + extra);
-    if (b->depth == 0) {
-        struct arena_root *r = oa_arena_alloc(b->arena, sizeof(*r) + extra);
-        if (!r)
-            return NULL;
+    if (b->depth > 0) {
+        v = oa_arena_alloc(b->arena, sizeof(*v) + extra);
+    } else if ((r = oa_arena_alloc(b->arena, sizeof(*r) + extra))) {
         r->arena = b->arena;
         v = &r->node;
-        memset(v, 0, sizeof(*v));
-        v->alloc = NODE_ARENA_ROOT;
-        return v;
+        kind = NODE_ARENA_ROOT;
     }
-    v = oa_arena_alloc(b->arena, sizeof(*v) + extra);
     if (v) {
         memset(v, 0, sizeof(*v));
-        v->alloc = NODE_ARENA;
+        v->alloc = kind;
     }
     return v;
 }

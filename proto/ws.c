@@ -7,10 +7,10 @@
  * and that buffer; it never touches a socket and never lets a wslay code out.
  *
  * wslay 1.1.1 already enforces most of RFC 6455: masking rules, reserved bits
- * and opcodes (close 1002), UTF-8 of text and close reasons as they stream in
- * (1007), max_recv_msg_length per frame header (1009), pongs and the close
- * echo. What the agent's protocol adds is checked here: binary messages are
- * refused (1003), and text is checked once more with oa_utf8_valid.
+ * and opcodes (close 1002), UTF-8 of close reasons (1007),
+ * max_recv_msg_length per frame header (1009), pongs and the close echo.
+ * Checked here: UTF-8 of each whole text message (1007, see below), and
+ * what the agent's protocol adds: binary messages are refused (1003).
  *
  * Messages are assembled here, not by wslay (no_buffering): wslay would keep
  * a message as a list of chunks, then copy it into one block, so that a
@@ -394,13 +394,13 @@ static int deliver(struct oa_ws *ws, const uint8_t *p, size_t n)
     return recv_result(ws, r);
 }
 
-/* Hands wslay a piece that goes alone: a close frame as it is, a text
- * frame's header as a binary frame's (on_frame_start knows). */
-static int deliver_alone(struct oa_ws *ws, const uint8_t *p, size_t n, enum piece kind)
+/* Hands wslay one piece as it is, but a text frame's header as a binary
+ * frame's (on_frame_start knows). */
+static int deliver_piece(struct oa_ws *ws, const uint8_t *p, size_t n, enum piece kind)
 {
     uint8_t header[2 + 8 + 4];
 
-    if (kind == PIECE_CLOSE)
+    if (kind != PIECE_TEXT_HEADER)
         return deliver(ws, p, n);
     assert(n <= sizeof(header));
     memcpy(header, p, n);
@@ -424,7 +424,7 @@ static ssize_t deliver_pieces(struct oa_ws *ws, const uint8_t *p, size_t n)
             continue;
         }
         if ((r = deliver(ws, p + start, run)) < 0 ||
-            (r = deliver_alone(ws, p + start + run, piece, kind)) < 0)
+            (r = deliver_piece(ws, p + start + run, piece, kind)) < 0)
             return r;
         start += run + piece;
         run = 0;
@@ -461,7 +461,7 @@ static ssize_t deliver_held(struct oa_ws *ws, const uint8_t *p, size_t n)
         return (ssize_t)take;
     }
     ws->hold_len = 0;
-    r = kind == PIECE_RUN ? deliver(ws, stitch, piece) : deliver_alone(ws, stitch, piece, kind);
+    r = deliver_piece(ws, stitch, piece, kind);
     return r < 0 ? r : (ssize_t)(piece - held);
 }
 
